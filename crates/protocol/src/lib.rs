@@ -1,0 +1,10 @@
+//! Wire formats shared by the libsql-edge client and the dev primary: positions, replication
+//! frames, framing and messages. Pure data and codecs: no I/O, compiles for every target.
+#![warn(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod error;
+pub mod pos;
+
+pub use error::{Error, Result};
+pub use pos::{FrameNo, Generation, LogId, Position, Revision};

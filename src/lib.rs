@@ -1,0 +1,6 @@
+//! libsql-edge: an embedded libSQL / Turso read replica for edge runtimes. The replica core is
+//! synchronous and runtime-free; only `wasm*` modules touch JavaScript.
+#![warn(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub use libsql_edge_protocol as protocol;
