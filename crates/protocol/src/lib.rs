@@ -3,8 +3,13 @@
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod crc64;
 pub mod error;
+pub mod frame;
+pub mod grpc_web;
 pub mod pos;
+pub mod replication_log;
+pub mod wal_frame;
 
 pub use error::{Error, Result};
 pub use pos::{FrameNo, Generation, LogId, Position, Revision};

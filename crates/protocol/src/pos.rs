@@ -48,7 +48,15 @@ pub enum Position {
 impl fmt::Display for LogId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let h = format!("{:032x}", self.0);
-        write!(f, "{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+        write!(
+            f,
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        )
     }
 }
 
@@ -77,7 +85,10 @@ impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Position::Sqld { log_id, frame_no } => write!(f, "sqld:{log_id}/{}", frame_no.0),
-            Position::Http { generation, frame_no } => write!(f, "http:{}/{}", generation.0, frame_no.0),
+            Position::Http {
+                generation,
+                frame_no,
+            } => write!(f, "http:{}/{}", generation.0, frame_no.0),
             Position::Revision(r) => write!(f, "rev:{}", r.0),
         }
     }
@@ -87,8 +98,13 @@ impl FromStr for Position {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Self> {
-        let bad = |reason| Error::InvalidPosition { text: text.to_string(), reason };
-        let (kind, rest) = text.split_once(':').ok_or_else(|| bad("missing protocol prefix"))?;
+        let bad = |reason| Error::InvalidPosition {
+            text: text.to_string(),
+            reason,
+        };
+        let (kind, rest) = text
+            .split_once(':')
+            .ok_or_else(|| bad("missing protocol prefix"))?;
         match kind {
             "rev" => Ok(Position::Revision(Revision(rest.to_string()))),
             "sqld" | "http" => {
@@ -98,8 +114,12 @@ impl FromStr for Position {
                     let log_id = id.parse().map_err(|_| bad("log_id is not a UUID"))?;
                     Ok(Position::Sqld { log_id, frame_no })
                 } else {
-                    let generation = Generation(id.parse().map_err(|_| bad("generation is not a u32"))?);
-                    Ok(Position::Http { generation, frame_no })
+                    let generation =
+                        Generation(id.parse().map_err(|_| bad("generation is not a u32"))?);
+                    Ok(Position::Http {
+                        generation,
+                        frame_no,
+                    })
                 }
             }
             _ => Err(bad("unknown protocol prefix")),
@@ -117,8 +137,14 @@ mod tests {
     #[test]
     fn position_text_form_round_trips() {
         let cases = [
-            Position::Sqld { log_id: LogId(0x0123_4567_89ab_cdef_0011_2233_4455_6677), frame_no: FrameNo(1320) },
-            Position::Http { generation: Generation(3), frame_no: FrameNo(128) },
+            Position::Sqld {
+                log_id: LogId(0x0123_4567_89ab_cdef_0011_2233_4455_6677),
+                frame_no: FrameNo(1320),
+            },
+            Position::Http {
+                generation: Generation(3),
+                frame_no: FrameNo(128),
+            },
             Position::Revision(Revision("1319".into())),
             Position::Revision(Revision(String::new())),
         ];
@@ -137,10 +163,20 @@ mod tests {
 
     #[test]
     fn position_garbage_is_rejected_with_code() {
-        for bad in ["", "sqld:", "sqld:abc/1", "http:x/1", "http:1/-1", "zzz:1/1", "sqld:d1e5a3f0-1b2c-4d5e-8f90-a1b2c3d4e5f6"] {
+        for bad in [
+            "",
+            "sqld:",
+            "sqld:abc/1",
+            "http:x/1",
+            "http:1/-1",
+            "zzz:1/1",
+            "sqld:d1e5a3f0-1b2c-4d5e-8f90-a1b2c3d4e5f6",
+        ] {
             let err = bad.parse::<Position>().unwrap_err();
             assert_eq!(err.code(), "INVALID_POSITION", "{bad}");
         }
-        assert!("g1e5a3f0-1b2c-4d5e-8f90-a1b2c3d4e5f6".parse::<LogId>().is_err());
+        assert!("g1e5a3f0-1b2c-4d5e-8f90-a1b2c3d4e5f6"
+            .parse::<LogId>()
+            .is_err());
     }
 }
