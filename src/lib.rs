@@ -4,3 +4,12 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub use libsql_edge_protocol as protocol;
+
+pub mod error;
+pub mod replica;
+pub mod sqlite_code;
+pub mod value;
+
+pub use error::{Error, Result};
+pub use replica::{ApplyOutcome, CommittedPages, Page, Replica, ReplicaConfig, Rows};
+pub use value::Value;

@@ -1,0 +1,251 @@
+//! `Replica`: an in-memory SQLite database whose pages are owned by a `PageStore`, read through one
+//! read-only rusqlite connection on the `libsql-edge` VFS, and replaced one committed transaction
+//! at a time (`apply`) or all at once (`bootstrap`).
+//!
+//! Invariants:
+//! - readers never see half a transaction: installs are infallible and happen between statements;
+//! - while a read transaction is open on the connection (an explicit `BEGIN`, possibly spanning
+//!   awaits in the client), applies are queued and installed when it ends, in order;
+//! - the position is recorded together with the pages it describes;
+//! - the replica never holds more page bytes (store + queued) than its budget.
+
+mod committed;
+mod header;
+mod page_store;
+mod rows;
+mod vfs;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use committed::{CommittedPages, Page};
+pub use header::PATCHED_RANGES;
+pub use page_store::Shape;
+pub use rows::Rows;
+
+use crate::error::{Error, Result};
+use crate::protocol::Position;
+use crate::value::Value;
+use page_store::{PageStore, PreparedApply};
+use vfs::{lock, SharedStore};
+
+/// Default memory budget: 64 MiB of pages, half of a Worker isolate's 128 MB.
+pub const DEFAULT_MEMORY_BUDGET: u64 = 64 << 20;
+
+/// How a replica is set up.
+#[derive(Debug, Clone)]
+pub struct ReplicaConfig {
+    /// The most page bytes the replica may hold (store plus queued applies).
+    pub memory_budget_bytes: u64,
+    /// SQLite's page cache for the connection, in KiB. Pages already live in the store, so a small
+    /// cache only saves copying hot pages.
+    pub cache_size_kib: u32,
+}
+
+impl Default for ReplicaConfig {
+    fn default() -> Self {
+        ReplicaConfig {
+            memory_budget_bytes: DEFAULT_MEMORY_BUDGET,
+            cache_size_kib: 2048,
+        }
+    }
+}
+
+/// What `apply` / `bootstrap` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    /// The pages are installed and visible to the next statement.
+    Applied,
+    /// A read transaction is open; the pages are installed when it ends.
+    Queued,
+}
+
+/// An in-memory read replica.
+pub struct Replica {
+    name: String,
+    store: SharedStore,
+    conn: Connection,
+    config: ReplicaConfig,
+    queued: Vec<PreparedApply>,
+}
+
+impl std::fmt::Debug for Replica {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replica")
+            .field("name", &self.name)
+            .field("shape", &self.shape())
+            .finish()
+    }
+}
+
+impl Replica {
+    /// Opens an empty replica (a database of 0 pages, no position).
+    pub fn open(config: ReplicaConfig) -> Result<Replica> {
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        vfs::ensure_registered().map_err(|rc| {
+            Error::Sqlite(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rc),
+                None,
+            ))
+        })?;
+        let name = format!("replica-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
+        let store: SharedStore = Arc::new(Mutex::new(PageStore::default()));
+        vfs::attach(&name, store.clone());
+        let conn = match open_connection(&name, &config) {
+            Ok(conn) => conn,
+            Err(e) => {
+                vfs::detach(&name);
+                return Err(e);
+            }
+        };
+        Ok(Replica {
+            name,
+            store,
+            conn,
+            config,
+            queued: Vec::new(),
+        })
+    }
+
+    /// Replaces the whole database with `image` (a SQLite file, any valid page size) at `position`.
+    pub fn bootstrap(&mut self, image: &[u8], position: Position) -> Result<ApplyOutcome> {
+        let prepared = PageStore::prepare_image(image, position)?;
+        self.install_or_queue(prepared)
+    }
+
+    /// Installs whole committed transactions. On error the replica is unchanged.
+    pub fn apply(&mut self, committed: CommittedPages) -> Result<ApplyOutcome> {
+        let base = self
+            .queued
+            .last()
+            .map(PreparedApply::shape)
+            .unwrap_or_else(|| self.shape());
+        let prepared = PageStore::prepare(base, committed)?;
+        self.install_or_queue(prepared)
+    }
+
+    fn install_or_queue(&mut self, prepared: PreparedApply) -> Result<ApplyOutcome> {
+        let queue = self.in_read_transaction();
+        let needed = if queue {
+            self.memory_bytes() + prepared.page_bytes()
+        } else {
+            prepared.shape().bytes()
+        };
+        if needed > self.config.memory_budget_bytes {
+            return Err(Error::MemoryBudget {
+                needed,
+                budget: self.config.memory_budget_bytes,
+            });
+        }
+        if queue {
+            self.queued.push(prepared);
+            Ok(ApplyOutcome::Queued)
+        } else {
+            self.install(vec![prepared])?;
+            Ok(ApplyOutcome::Applied)
+        }
+    }
+
+    /// Installs prepared applies in order. After a whole-database replacement the connection is
+    /// reopened: the new database's schema cookie can equal the old one's, and SQLite would then
+    /// keep using its cached schema of the old database.
+    fn install(&mut self, prepared: Vec<PreparedApply>) -> Result<()> {
+        let mut replaced = false;
+        let mut store = lock(&self.store);
+        for p in prepared {
+            replaced |= p.replaces_all();
+            store.install(p);
+        }
+        drop(store);
+        if replaced {
+            self.conn = open_connection(&self.name, &self.config)?;
+        }
+        Ok(())
+    }
+
+    /// Runs one read-only statement with positional parameters and returns all its rows. A
+    /// statement that is not read-only is refused with `REPLICA_WRITE_REFUSED`. `BEGIN` opens a read
+    /// transaction on a stable snapshot; `COMMIT` / `ROLLBACK` end it and install queued applies.
+    pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows> {
+        let result = self.run(sql, params);
+        if !self.queued.is_empty() && !self.in_read_transaction() {
+            let queued = std::mem::take(&mut self.queued);
+            self.install(queued)?;
+        }
+        result
+    }
+
+    fn run(&self, sql: &str, params: &[Value]) -> Result<Rows> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        if !stmt.readonly() {
+            return Err(Error::WriteRefused);
+        }
+        Ok(Rows::collect(&mut stmt, params)?)
+    }
+
+    /// True while a transaction is open on the replica's connection.
+    pub fn in_read_transaction(&self) -> bool {
+        !self.conn.is_autocommit()
+    }
+
+    /// Number of applies waiting for the open read transaction to end.
+    pub fn queued_applies(&self) -> usize {
+        self.queued.len()
+    }
+
+    /// The position of the installed pages; `None` before the first install.
+    pub fn position(&self) -> Option<Position> {
+        lock(&self.store).position().cloned()
+    }
+
+    /// Page size and database size of the installed pages.
+    pub fn shape(&self) -> Shape {
+        lock(&self.store).shape()
+    }
+
+    /// The whole database file as installed (header bytes in `PATCHED_RANGES` are the replica's own).
+    pub fn export(&self) -> Vec<u8> {
+        lock(&self.store).export()
+    }
+
+    /// Page `pgno` as installed, if it exists.
+    pub fn page(&self, pgno: u32) -> Option<Vec<u8>> {
+        lock(&self.store).page(pgno).map(<[u8]>::to_vec)
+    }
+
+    /// Page bytes held: installed pages plus queued applies.
+    pub fn memory_bytes(&self) -> u64 {
+        self.shape().bytes()
+            + self
+                .queued
+                .iter()
+                .map(PreparedApply::page_bytes)
+                .sum::<u64>()
+    }
+
+    /// The configured memory budget in bytes.
+    pub fn memory_budget(&self) -> u64 {
+        self.config.memory_budget_bytes
+    }
+}
+
+fn open_connection(name: &str, config: &ReplicaConfig) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags_and_vfs(name, flags, vfs::VFS_NAME)?;
+    conn.execute_batch(&format!(
+        "PRAGMA cache_size = -{}; PRAGMA temp_store = MEMORY;",
+        config.cache_size_kib
+    ))?;
+    Ok(conn)
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        vfs::detach(&self.name);
+    }
+}

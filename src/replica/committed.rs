@@ -1,0 +1,33 @@
+//! `CommittedPages`: one or more whole committed transactions as the sync protocols deliver them,
+//! the only unit the replica ever installs.
+
+use crate::protocol::Position;
+
+/// One page image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// 1-based SQLite page number.
+    pub pgno: u32,
+    /// The whole page, exactly `page_size` bytes.
+    pub data: Vec<u8>,
+}
+
+/// Whole committed transactions: after installing `pages`, the database is `db_size_pages` long and
+/// the replica stands at `position`. A page may appear several times; the last one wins. Pages
+/// beyond `db_size_pages` are discarded (a transaction that shrank the file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommittedPages {
+    /// Where the replica stands once these pages are installed.
+    pub position: Position,
+    /// Database size in pages after the commit (`size_after` / `db_size`).
+    pub db_size_pages: u32,
+    /// The changed pages.
+    pub pages: Vec<Page>,
+}
+
+impl CommittedPages {
+    /// Bytes of page data held by this value.
+    pub fn page_bytes(&self) -> u64 {
+        self.pages.iter().map(|p| p.data.len() as u64).sum()
+    }
+}
