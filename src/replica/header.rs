@@ -40,11 +40,6 @@ pub fn page_size(page1: &[u8]) -> Option<u32> {
     (size.is_power_of_two() && (512..=65536).contains(&size)).then_some(size)
 }
 
-/// The file change counter (offset 24).
-pub fn change_counter(page1: &[u8]) -> u32 {
-    u32_at(page1, CHANGE_COUNTER)
-}
-
 /// Makes page 1 describe a rollback-journal database of `db_size_pages` pages whose content
 /// changed (counter `counter`), so that SQLite drops its page cache at the next read transaction
 /// and trusts the in-header size. `page1` must be at least `HEADER_LEN` bytes (checked by callers).
@@ -92,7 +87,7 @@ mod tests {
         p[28..32].copy_from_slice(&7u32.to_be_bytes());
         patch(&mut p, 42, 7);
         assert_eq!((p[18], p[19]), (1, 1));
-        assert_eq!(change_counter(&p), 42);
+        assert_eq!(u32_at(&p, CHANGE_COUNTER), 42);
         assert_eq!(u32_at(&p, VERSION_VALID_FOR), 42);
         assert_eq!(u32_at(&p, DB_SIZE), 7);
         patch(&mut p, 43, 9);
