@@ -3,10 +3,12 @@
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod base64;
 pub mod crc64;
 pub mod error;
 pub mod frame;
 pub mod grpc_web;
+pub mod hrana;
 pub mod pos;
 pub mod replication_log;
 pub mod wal_frame;
