@@ -1,5 +1,7 @@
 //! A WAL-mode source database, its changed pages captured from the WAL at every commit and applied
-//! to a replica step by step; after every step the replica must match the source.
+//! to a replica step by step; after every step the replica must match the source. Native only: the
+//! source needs a file system for its WAL.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 

@@ -190,7 +190,7 @@ impl PageStore {
         }
         let page_size = header::page_size(image)
             .ok_or_else(|| Error::InvalidImage("invalid page size".into()))?;
-        if image.len() % page_size as usize != 0 {
+        if !image.len().is_multiple_of(page_size as usize) {
             return Err(Error::InvalidImage(format!(
                 "{} bytes is not a whole number of {page_size}-byte pages",
                 image.len()

@@ -32,11 +32,7 @@ impl Rows {
             rows.push(values);
         }
         drop(cursor);
-        let columns = stmt
-            .column_names()
-            .into_iter()
-            .map(str::to_string)
-            .collect();
+        let columns = stmt.column_names().map(str::to_string).collect();
         let decltypes = stmt
             .columns()
             .map(|c| c.decl_type().map(str::to_string))

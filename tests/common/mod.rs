@@ -90,11 +90,7 @@ impl WalSource {
     pub fn rows(&self, sql: &str) -> Rows {
         let mut stmt = self.conn.prepare(sql).unwrap();
         let width = stmt.column_count();
-        let columns = stmt
-            .column_names()
-            .into_iter()
-            .map(str::to_string)
-            .collect();
+        let columns = stmt.column_names().map(str::to_string).collect();
         let decltypes = stmt
             .columns()
             .map(|c| c.decl_type().map(str::to_string))

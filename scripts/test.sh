@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Every test: native Rust (workspace), the pure and replica tests again on wasm32 under Node,
+# then the static checks. `npm test` runs this after scripts/setup.sh (npm's pretest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm run --silent test:native
+npm run --silent test:wasm
+npm run --silent check
