@@ -30,14 +30,7 @@ fn source_image() -> Vec<u8> {
 }
 
 fn pages_of(image: &[u8]) -> Vec<Page> {
-    image
-        .chunks(4096)
-        .zip(1u32..)
-        .map(|(c, pgno)| Page {
-            pgno,
-            data: c.to_vec(),
-        })
-        .collect()
+    image.chunks(4096).zip(1u32..).map(|(c, pgno)| Page { pgno, data: c.to_vec() }).collect()
 }
 
 fn pos(n: usize) -> Position {
@@ -56,22 +49,14 @@ fn mb_per_s(bytes: usize, d: Duration) -> f64 {
 fn main() {
     let image = source_image();
     let db_size = (image.len() / 4096) as u32;
-    println!(
-        "database: {} rows, {} pages of 4096 bytes ({:.1} MB)",
-        ROWS,
-        db_size,
-        image.len() as f64 / 1e6
-    );
+    println!("database: {} rows, {} pages of 4096 bytes ({:.1} MB)", ROWS, db_size, image.len() as f64 / 1e6);
 
     // Apply throughput: one big commit into an empty replica.
     let mut one_commit = Vec::new();
     for _ in 0..5 {
         let mut replica = Replica::open(ReplicaConfig::default()).unwrap();
-        let committed = CommittedPages {
-            position: pos(1),
-            db_size_pages: db_size,
-            pages: pages_of(&image),
-        };
+        let committed =
+            CommittedPages { replace: false, position: pos(1), db_size_pages: db_size, pages: pages_of(&image) };
         let t = Instant::now();
         replica.apply(committed).unwrap();
         one_commit.push(t.elapsed());
@@ -95,6 +80,7 @@ fn main() {
         .chunks(SMALL_COMMIT_PAGES)
         .enumerate()
         .map(|(i, c)| CommittedPages {
+            replace: false,
             position: pos(i + 1),
             db_size_pages: db_size,
             pages: c.to_vec(),
@@ -125,9 +111,7 @@ fn main() {
 
     // Point selects: replica vs plain rusqlite in-memory database with the same image.
     let mut plain = Connection::open_in_memory().unwrap();
-    plain
-        .deserialize_read_exact("main", &image[..], image.len(), true)
-        .unwrap();
+    plain.deserialize_read_exact("main", &image[..], image.len(), true).unwrap();
     let sql = "SELECT id, name, val FROM t WHERE k = ?";
     let keys: Vec<i64> = (0..SELECTS as i64).map(|i| (i * 104_729) % ROWS).collect();
     let mut ours = Vec::new();
@@ -143,9 +127,7 @@ fn main() {
         for &k in &keys {
             let mut stmt = plain.prepare_cached(sql).unwrap();
             let rows: Vec<Vec<Value>> = stmt
-                .query_map([k], |r| {
-                    (0..3).map(|i| r.get_ref(i).map(Value::from)).collect()
-                })
+                .query_map([k], |r| (0..3).map(|i| r.get_ref(i).map(Value::from)).collect())
                 .unwrap()
                 .collect::<Result<_, _>>()
                 .unwrap();
@@ -158,16 +140,10 @@ fn main() {
         }
     }
     let (ours, theirs) = (median(ours), median(theirs));
-    println!(
-        "point select (indexed, warm), replica:    {:8.2} µs",
-        ours.as_secs_f64() * 1e6
-    );
+    println!("point select (indexed, warm), replica:    {:8.2} µs", ours.as_secs_f64() * 1e6);
     println!(
         "point select (indexed, warm), rusqlite:   {:8.2} µs  (plain in-memory database, same image)",
         theirs.as_secs_f64() * 1e6
     );
-    println!(
-        "ratio replica / rusqlite:                 {:8.2}x",
-        ours.as_secs_f64() / theirs.as_secs_f64()
-    );
+    println!("ratio replica / rusqlite:                 {:8.2}x", ours.as_secs_f64() / theirs.as_secs_f64());
 }

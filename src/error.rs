@@ -79,9 +79,7 @@ fn sqlite_failure(e: &rusqlite::Error) -> Option<&rusqlite::ffi::Error> {
 /// a wrong number of parameters, several statements in one string, a bad conversion.
 fn rusqlite_misuse_code(e: &rusqlite::Error) -> &'static str {
     match e {
-        rusqlite::Error::InvalidParameterCount(..) | rusqlite::Error::InvalidParameterName(_) => {
-            "SQLITE_RANGE"
-        }
+        rusqlite::Error::InvalidParameterCount(..) | rusqlite::Error::InvalidParameterName(_) => "SQLITE_RANGE",
         _ => "SQLITE_MISUSE",
     }
 }

@@ -49,10 +49,7 @@ pub struct ReplicaConfig {
 
 impl Default for ReplicaConfig {
     fn default() -> Self {
-        ReplicaConfig {
-            memory_budget_bytes: DEFAULT_MEMORY_BUDGET,
-            cache_size_kib: 2048,
-        }
+        ReplicaConfig { memory_budget_bytes: DEFAULT_MEMORY_BUDGET, cache_size_kib: 2048 }
     }
 }
 
@@ -76,10 +73,7 @@ pub struct Replica {
 
 impl std::fmt::Debug for Replica {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Replica")
-            .field("name", &self.name)
-            .field("shape", &self.shape())
-            .finish()
+        f.debug_struct("Replica").field("name", &self.name).field("shape", &self.shape()).finish()
     }
 }
 
@@ -87,12 +81,8 @@ impl Replica {
     /// Opens an empty replica (a database of 0 pages, no position).
     pub fn open(config: ReplicaConfig) -> Result<Replica> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-        vfs::ensure_registered().map_err(|rc| {
-            Error::Sqlite(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rc),
-                None,
-            ))
-        })?;
+        vfs::ensure_registered()
+            .map_err(|rc| Error::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), None)))?;
         let name = format!("replica-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
         let store: SharedStore = Arc::new(Mutex::new(PageStore::default()));
         vfs::attach(&name, store.clone());
@@ -103,13 +93,7 @@ impl Replica {
                 return Err(e);
             }
         };
-        Ok(Replica {
-            name,
-            store,
-            conn,
-            config,
-            queued: Vec::new(),
-        })
+        Ok(Replica { name, store, conn, config, queued: Vec::new() })
     }
 
     /// Replaces the whole database with `image` (a SQLite file, any valid page size) at `position`.
@@ -120,27 +104,16 @@ impl Replica {
 
     /// Installs whole committed transactions. On error the replica is unchanged.
     pub fn apply(&mut self, committed: CommittedPages) -> Result<ApplyOutcome> {
-        let base = self
-            .queued
-            .last()
-            .map(PreparedApply::shape)
-            .unwrap_or_else(|| self.shape());
+        let base = self.queued.last().map(PreparedApply::shape).unwrap_or_else(|| self.shape());
         let prepared = PageStore::prepare(base, committed)?;
         self.install_or_queue(prepared)
     }
 
     fn install_or_queue(&mut self, prepared: PreparedApply) -> Result<ApplyOutcome> {
         let queue = self.in_read_transaction();
-        let needed = if queue {
-            self.memory_bytes() + prepared.page_bytes()
-        } else {
-            prepared.shape().bytes()
-        };
+        let needed = if queue { self.memory_bytes() + prepared.page_bytes() } else { prepared.shape().bytes() };
         if needed > self.config.memory_budget_bytes {
-            return Err(Error::MemoryBudget {
-                needed,
-                budget: self.config.memory_budget_bytes,
-            });
+            return Err(Error::MemoryBudget { needed, budget: self.config.memory_budget_bytes });
         }
         if queue {
             self.queued.push(prepared);
@@ -220,12 +193,7 @@ impl Replica {
 
     /// Page bytes held: installed pages plus queued applies.
     pub fn memory_bytes(&self) -> u64 {
-        self.shape().bytes()
-            + self
-                .queued
-                .iter()
-                .map(PreparedApply::page_bytes)
-                .sum::<u64>()
+        self.shape().bytes() + self.queued.iter().map(PreparedApply::page_bytes).sum::<u64>()
     }
 
     /// The configured memory budget in bytes.
@@ -237,10 +205,7 @@ impl Replica {
 fn open_connection(name: &str, config: &ReplicaConfig) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags_and_vfs(name, flags, vfs::VFS_NAME)?;
-    conn.execute_batch(&format!(
-        "PRAGMA cache_size = -{}; PRAGMA temp_store = MEMORY;",
-        config.cache_size_kib
-    ))?;
+    conn.execute_batch(&format!("PRAGMA cache_size = -{}; PRAGMA temp_store = MEMORY;", config.cache_size_kib))?;
     Ok(conn)
 }
 

@@ -96,31 +96,13 @@ mod tests {
     #[test]
     fn names_follow_sqlite_constants() {
         use rusqlite::ffi;
-        assert_eq!(
-            primary_name(ffi::SQLITE_CONSTRAINT_UNIQUE),
-            "SQLITE_CONSTRAINT"
-        );
-        assert_eq!(
-            extended_name(ffi::SQLITE_CONSTRAINT_UNIQUE),
-            "SQLITE_CONSTRAINT_UNIQUE"
-        );
-        assert_eq!(
-            extended_name(ffi::SQLITE_CONSTRAINT_NOTNULL),
-            "SQLITE_CONSTRAINT_NOTNULL"
-        );
-        assert_eq!(
-            extended_name(ffi::SQLITE_CONSTRAINT_PRIMARYKEY),
-            "SQLITE_CONSTRAINT_PRIMARYKEY"
-        );
-        assert_eq!(
-            extended_name(ffi::SQLITE_IOERR_SHORT_READ),
-            "SQLITE_IOERR_SHORT_READ"
-        );
+        assert_eq!(primary_name(ffi::SQLITE_CONSTRAINT_UNIQUE), "SQLITE_CONSTRAINT");
+        assert_eq!(extended_name(ffi::SQLITE_CONSTRAINT_UNIQUE), "SQLITE_CONSTRAINT_UNIQUE");
+        assert_eq!(extended_name(ffi::SQLITE_CONSTRAINT_NOTNULL), "SQLITE_CONSTRAINT_NOTNULL");
+        assert_eq!(extended_name(ffi::SQLITE_CONSTRAINT_PRIMARYKEY), "SQLITE_CONSTRAINT_PRIMARYKEY");
+        assert_eq!(extended_name(ffi::SQLITE_IOERR_SHORT_READ), "SQLITE_IOERR_SHORT_READ");
         assert_eq!(extended_name(ffi::SQLITE_READONLY), "SQLITE_READONLY");
-        assert_eq!(
-            primary_name(ffi::SQLITE_READONLY_ROLLBACK),
-            "SQLITE_READONLY"
-        );
+        assert_eq!(primary_name(ffi::SQLITE_READONLY_ROLLBACK), "SQLITE_READONLY");
         assert_eq!(extended_name(ffi::SQLITE_ERROR), "SQLITE_ERROR");
     }
 }

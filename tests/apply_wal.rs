@@ -58,11 +58,7 @@ fn wal_source_applied_step_by_step_matches_for_both_page_sizes() {
             max_pages = max_pages.max(replica.shape().db_size_pages);
         }
         // The last steps shrink the file: DELETE then VACUUM truncates the replica too.
-        assert!(
-            replica.shape().db_size_pages < max_pages / 4,
-            "{:?} vs {max_pages}",
-            replica.shape()
-        );
+        assert!(replica.shape().db_size_pages < max_pages / 4, "{:?} vs {max_pages}", replica.shape());
         assert_eq!(replica.shape().page_size, Some(page_size as u32));
     }
 }
@@ -83,34 +79,17 @@ fn uncommitted_transaction_stays_invisible_until_its_commit_arrives() {
              INSERT INTO items(name, data) SELECT 'pending ' || n, randomblob(500) FROM s;",
         )
         .unwrap();
-    let wal_len = std::fs::metadata(source.conn.path().map(|p| format!("{p}-wal")).unwrap())
-        .unwrap()
-        .len();
-    assert!(
-        wal_len > 100 * 4096,
-        "the open transaction did not spill ({wal_len} bytes of WAL)"
-    );
-    assert!(
-        source.committed().is_empty(),
-        "frames without a commit frame were delivered"
-    );
+    let wal_len = std::fs::metadata(source.conn.path().map(|p| format!("{p}-wal")).unwrap()).unwrap().len();
+    assert!(wal_len > 100 * 4096, "the open transaction did not spill ({wal_len} bytes of WAL)");
+    assert!(source.committed().is_empty(), "frames without a commit frame were delivered");
     let count = "SELECT count(*) FROM items";
-    assert_eq!(
-        replica.query(count, &[]).unwrap().rows,
-        vec![vec![Value::Integer(0)]]
-    );
-    source
-        .conn
-        .execute_batch("UPDATE items SET name = 'rewritten ' || id WHERE id % 10 = 0; COMMIT;")
-        .unwrap();
+    assert_eq!(replica.query(count, &[]).unwrap().rows, vec![vec![Value::Integer(0)]]);
+    source.conn.execute_batch("UPDATE items SET name = 'rewritten ' || id WHERE id % 10 = 0; COMMIT;").unwrap();
     let txns = source.committed();
     assert_eq!(txns.len(), 1);
     for txn in txns {
         replica.apply(txn).unwrap();
     }
-    assert_eq!(
-        replica.query(count, &[]).unwrap().rows,
-        vec![vec![Value::Integer(2000)]]
-    );
+    assert_eq!(replica.query(count, &[]).unwrap().rows, vec![vec![Value::Integer(2000)]]);
     assert_same(&mut replica, &mut source, QUERIES);
 }

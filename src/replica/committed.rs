@@ -14,9 +14,13 @@ pub struct Page {
 
 /// Whole committed transactions: after installing `pages`, the database is `db_size_pages` long and
 /// the replica stands at `position`. A page may appear several times; the last one wins. Pages
-/// beyond `db_size_pages` are discarded (a transaction that shrank the file).
+/// beyond `db_size_pages` are discarded (a transaction that shrank the file). With `replace`, the
+/// pages are a whole new database (a history that starts over): the current content is dropped
+/// first, so every page up to `db_size_pages` must be present.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommittedPages {
+    /// The pages form a new database instead of patching the current one.
+    pub replace: bool,
     /// Where the replica stands once these pages are installed.
     pub position: Position,
     /// Database size in pages after the commit (`size_after` / `db_size`).

@@ -67,10 +67,7 @@ pub struct PageStore {
 impl PageStore {
     /// The current shape.
     pub fn shape(&self) -> Shape {
-        Shape {
-            page_size: self.page_size,
-            db_size_pages: self.pages.len() as u32,
-        }
+        Shape { page_size: self.page_size, db_size_pages: self.pages.len() as u32 }
     }
 
     /// Where the stored pages stand; `None` before the first install.
@@ -80,10 +77,7 @@ impl PageStore {
 
     /// Page `pgno` (1-based), if it exists.
     pub fn page(&self, pgno: u32) -> Option<&[u8]> {
-        (pgno as usize)
-            .checked_sub(1)
-            .and_then(|i| self.pages.get(i))
-            .map(|p| &p[..])
+        (pgno as usize).checked_sub(1).and_then(|i| self.pages.get(i)).map(|p| &p[..])
     }
 
     /// File size in bytes.
@@ -121,23 +115,15 @@ impl PageStore {
     /// Validates `committed` against `base` (the store's shape, or the shape after applies that
     /// are queued before it).
     pub fn prepare(base: Shape, committed: CommittedPages) -> Result<PreparedApply> {
-        let CommittedPages {
-            position,
-            db_size_pages,
-            pages,
-        } = committed;
+        let CommittedPages { replace, position, db_size_pages, pages } = committed;
+        let base = if replace { Shape { page_size: None, db_size_pages: 0 } } else { base };
         let page_size = match base.page_size.filter(|_| base.db_size_pages > 0) {
             Some(size) => size,
             None => match pages.iter().rev().find(|p| p.pgno == 1) {
-                Some(p1) => header::page_size(&p1.data).ok_or_else(|| {
-                    Error::InvalidPages("page 1 has no valid page size in its header".into())
-                })?,
+                Some(p1) => header::page_size(&p1.data)
+                    .ok_or_else(|| Error::InvalidPages("page 1 has no valid page size in its header".into()))?,
                 None if db_size_pages == 0 => base.page_size.unwrap_or(0),
-                None => {
-                    return Err(Error::InvalidPages(
-                        "the replica is empty and page 1 is missing".into(),
-                    ))
-                }
+                None => return Err(Error::InvalidPages("the replica is empty and page 1 is missing".into())),
             },
         };
         let mut by_pgno = BTreeMap::new();
@@ -153,75 +139,44 @@ impl PageStore {
                 )));
             }
             if page.pgno == 1 && header::page_size(&page.data) != Some(page_size) {
-                return Err(Error::InvalidPages(format!(
-                    "page 1 header does not say page size {page_size}"
-                )));
+                return Err(Error::InvalidPages(format!("page 1 header does not say page size {page_size}")));
             }
             if page.pgno <= db_size_pages {
                 by_pgno.insert(page.pgno, page.data.into_boxed_slice());
             }
         }
-        if let Some(missing) =
-            (base.db_size_pages + 1..=db_size_pages).find(|n| !by_pgno.contains_key(n))
-        {
+        if let Some(missing) = (base.db_size_pages + 1..=db_size_pages).find(|n| !by_pgno.contains_key(n)) {
             return Err(Error::InvalidPages(format!(
                 "database grows from {} to {db_size_pages} pages but page {missing} is missing",
                 base.db_size_pages
             )));
         }
-        let shape = Shape {
-            page_size: (page_size > 0).then_some(page_size),
-            db_size_pages,
-        };
-        Ok(PreparedApply {
-            position,
-            reset: false,
-            shape,
-            pages: by_pgno.into_iter().collect(),
-        })
+        let shape = Shape { page_size: (page_size > 0).then_some(page_size), db_size_pages };
+        Ok(PreparedApply { position, reset: replace, shape, pages: by_pgno.into_iter().collect() })
     }
 
     /// Validates a whole database image as the store's new content.
     pub fn prepare_image(image: &[u8], position: Position) -> Result<PreparedApply> {
         if image.len() < header::HEADER_LEN || &image[..16] != header::MAGIC {
-            return Err(Error::InvalidImage(
-                "not a SQLite database (bad magic)".into(),
-            ));
+            return Err(Error::InvalidImage("not a SQLite database (bad magic)".into()));
         }
-        let page_size = header::page_size(image)
-            .ok_or_else(|| Error::InvalidImage("invalid page size".into()))?;
+        let page_size = header::page_size(image).ok_or_else(|| Error::InvalidImage("invalid page size".into()))?;
         if !image.len().is_multiple_of(page_size as usize) {
             return Err(Error::InvalidImage(format!(
                 "{} bytes is not a whole number of {page_size}-byte pages",
                 image.len()
             )));
         }
-        let pages: Vec<(u32, Box<[u8]>)> = image
-            .chunks(page_size as usize)
-            .zip(1u32..)
-            .map(|(chunk, pgno)| (pgno, Box::from(chunk)))
-            .collect();
-        let shape = Shape {
-            page_size: Some(page_size),
-            db_size_pages: pages.len() as u32,
-        };
-        Ok(PreparedApply {
-            position,
-            reset: true,
-            shape,
-            pages,
-        })
+        let pages: Vec<(u32, Box<[u8]>)> =
+            image.chunks(page_size as usize).zip(1u32..).map(|(chunk, pgno)| (pgno, Box::from(chunk))).collect();
+        let shape = Shape { page_size: Some(page_size), db_size_pages: pages.len() as u32 };
+        Ok(PreparedApply { position, reset: true, shape, pages })
     }
 
     /// Installs prepared pages: replaces, truncates or extends, patches page 1 and records the
     /// position. Cannot fail; `prepared` must have been prepared against the current shape.
     pub fn install(&mut self, prepared: PreparedApply) {
-        let PreparedApply {
-            position,
-            reset,
-            shape,
-            pages,
-        } = prepared;
+        let PreparedApply { position, reset, shape, pages } = prepared;
         if reset {
             self.pages.clear();
         }

@@ -17,10 +17,7 @@ impl Rows {
     /// Collects every row of `stmt` run with `params`. Column names and types are read after
     /// stepping: a step may re-prepare the statement against a newer schema (`SELECT *` after
     /// `ALTER TABLE ... ADD COLUMN`), and only then is its metadata current.
-    pub(crate) fn collect(
-        stmt: &mut rusqlite::Statement<'_>,
-        params: &[Value],
-    ) -> rusqlite::Result<Rows> {
+    pub(crate) fn collect(stmt: &mut rusqlite::Statement<'_>, params: &[Value]) -> rusqlite::Result<Rows> {
         let mut rows = Vec::new();
         let mut cursor = stmt.query(rusqlite::params_from_iter(params))?;
         while let Some(row) = cursor.next()? {
@@ -33,14 +30,7 @@ impl Rows {
         }
         drop(cursor);
         let columns = stmt.column_names().map(str::to_string).collect();
-        let decltypes = stmt
-            .columns()
-            .map(|c| c.decl_type().map(str::to_string))
-            .collect();
-        Ok(Rows {
-            columns,
-            decltypes,
-            rows,
-        })
+        let decltypes = stmt.columns().map(|c| c.decl_type().map(str::to_string)).collect();
+        Ok(Rows { columns, decltypes, rows })
     }
 }

@@ -20,16 +20,8 @@ struct Source {
 impl Source {
     fn new(page_size: usize) -> Source {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(&format!(
-            "PRAGMA page_size = {page_size}; CREATE TABLE boot(x); DROP TABLE boot;"
-        ))
-        .unwrap();
-        Source {
-            conn,
-            last: Vec::new(),
-            page_size,
-            commits: 0,
-        }
+        conn.execute_batch(&format!("PRAGMA page_size = {page_size}; CREATE TABLE boot(x); DROP TABLE boot;")).unwrap();
+        Source { conn, last: Vec::new(), page_size, commits: 0 }
     }
 
     fn image(&mut self) -> Vec<u8> {
@@ -51,19 +43,12 @@ impl Source {
                 let at = (*pgno as usize - 1) * self.page_size;
                 self.last.get(at..at + self.page_size) != Some(*chunk)
             })
-            .map(|(chunk, pgno)| Page {
-                pgno,
-                data: chunk.to_vec(),
-            })
+            .map(|(chunk, pgno)| Page { pgno, data: chunk.to_vec() })
             .collect();
         let db_size_pages = (image.len() / self.page_size) as u32;
         self.last = image;
         self.commits += 1;
-        CommittedPages {
-            position: Self::position(self.commits),
-            db_size_pages,
-            pages,
-        }
+        CommittedPages { replace: false, position: Self::position(self.commits), db_size_pages, pages }
     }
 
     fn rows(&self, sql: &str) -> Rows {
@@ -95,18 +80,11 @@ fn mask(mut image: Vec<u8>) -> Vec<u8> {
 }
 
 fn assert_same(replica: &mut Replica, source: &mut Source, queries: &[&str]) {
-    assert_eq!(
-        mask(replica.export()),
-        mask(source.image()),
-        "page bytes differ"
-    );
+    assert_eq!(mask(replica.export()), mask(source.image()), "page bytes differ");
     for q in queries {
         assert_eq!(replica.query(q, &[]).unwrap(), source.rows(q), "{q}");
     }
-    assert_eq!(
-        replica.query("PRAGMA integrity_check", &[]).unwrap().rows,
-        vec![vec![Value::Text("ok".into())]]
-    );
+    assert_eq!(replica.query("PRAGMA integrity_check", &[]).unwrap().rows, vec![vec![Value::Text("ok".into())]]);
 }
 
 fn replica() -> Replica {
@@ -122,10 +100,7 @@ fn apply_step_by_step_matches_source_for_both_page_sizes() {
     for page_size in [4096, 8192] {
         let mut source = Source::new(page_size);
         let mut r = replica();
-        let q = [
-            "SELECT * FROM t ORDER BY id",
-            "SELECT count(*), sum(length(b)) FROM t",
-        ];
+        let q = ["SELECT * FROM t ORDER BY id", "SELECT count(*), sum(length(b)) FROM t"];
         let steps = [
             "CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, r REAL, b BLOB)",
             "INSERT INTO t(name, r, b) SELECT 'row' || value, value / 3.0, randomblob(value % 700) FROM generate_series(1, 500)",
@@ -148,28 +123,18 @@ fn apply_step_by_step_matches_source_for_both_page_sizes() {
 fn bootstrap_then_export_round_trips_and_page_size_can_change() {
     for page_size in [8192, 4096] {
         let mut source = Source::new(page_size);
-        source
-            .commit("CREATE TABLE k(v); INSERT INTO k SELECT value FROM generate_series(1, 2000);");
+        source.commit("CREATE TABLE k(v); INSERT INTO k SELECT value FROM generate_series(1, 2000);");
         let image = source.image();
         let mut r = replica();
         r.bootstrap(&image, Source::position(9)).unwrap();
         assert_eq!(mask(r.export()), mask(image.clone()));
-        assert_eq!(
-            r.query("SELECT sum(v) FROM k", &[]).unwrap().rows,
-            vec![vec![Value::Integer(2001000)]]
-        );
+        assert_eq!(r.query("SELECT sum(v) FROM k", &[]).unwrap().rows, vec![vec![Value::Integer(2001000)]]);
         // Bootstrapping the same open replica again, from an image with the other page size.
         let mut other = Source::new(if page_size == 8192 { 4096 } else { 8192 });
         other.commit("CREATE TABLE z(v); INSERT INTO z VALUES ('other');");
         r.bootstrap(&other.image(), Source::position(10)).unwrap();
-        assert_eq!(
-            r.query("SELECT v FROM z", &[]).unwrap().rows,
-            vec![vec![text("other")]]
-        );
-        assert_eq!(
-            r.query("SELECT * FROM k", &[]).unwrap_err().code(),
-            "SQLITE_ERROR"
-        );
+        assert_eq!(r.query("SELECT v FROM z", &[]).unwrap().rows, vec![vec![text("other")]]);
+        assert_eq!(r.query("SELECT * FROM k", &[]).unwrap_err().code(), "SQLITE_ERROR");
     }
 }
 
@@ -177,34 +142,19 @@ fn bootstrap_then_export_round_trips_and_page_size_can_change() {
 fn schema_changes_reach_an_open_connection_no_stale_page_cache() {
     let mut source = Source::new(4096);
     let mut r = replica();
-    r.apply(source.commit("CREATE TABLE s(a, b); INSERT INTO s VALUES (1, 'x'), (2, 'y');"))
-        .unwrap();
-    assert_eq!(
-        r.query("SELECT * FROM s", &[]).unwrap().columns,
-        vec!["a", "b"]
-    );
+    r.apply(source.commit("CREATE TABLE s(a, b); INSERT INTO s VALUES (1, 'x'), (2, 'y');")).unwrap();
+    assert_eq!(r.query("SELECT * FROM s", &[]).unwrap().columns, vec!["a", "b"]);
     // Warm the page cache and the statement cache, then change the schema underneath.
     r.query("SELECT a FROM s WHERE b = 'y'", &[]).unwrap();
     r.apply(source.commit("CREATE INDEX s_b ON s(b)")).unwrap();
-    let rows = r
-        .query("SELECT a FROM s INDEXED BY s_b WHERE b = 'y'", &[])
-        .unwrap();
+    let rows = r.query("SELECT a FROM s INDEXED BY s_b WHERE b = 'y'", &[]).unwrap();
     assert_eq!(rows.rows, vec![vec![Value::Integer(2)]]);
-    let plan = r
-        .query("EXPLAIN QUERY PLAN SELECT a FROM s WHERE b = 'y'", &[])
-        .unwrap();
-    assert!(
-        format!("{:?}", plan.rows).contains("s_b"),
-        "index not used: {plan:?}"
-    );
-    r.apply(source.commit("ALTER TABLE s ADD COLUMN c DEFAULT 7"))
-        .unwrap();
+    let plan = r.query("EXPLAIN QUERY PLAN SELECT a FROM s WHERE b = 'y'", &[]).unwrap();
+    assert!(format!("{:?}", plan.rows).contains("s_b"), "index not used: {plan:?}");
+    r.apply(source.commit("ALTER TABLE s ADD COLUMN c DEFAULT 7")).unwrap();
     let rows = r.query("SELECT * FROM s ORDER BY a", &[]).unwrap();
     assert_eq!(rows.columns, vec!["a", "b", "c"]);
-    assert_eq!(
-        rows.rows[1],
-        vec![Value::Integer(2), text("y"), Value::Integer(7)]
-    );
+    assert_eq!(rows.rows[1], vec![Value::Integer(2), text("y"), Value::Integer(7)]);
     r.apply(source.commit("DROP TABLE s")).unwrap();
     let err = r.query("SELECT * FROM s", &[]).unwrap_err();
     assert_eq!(err.code(), "SQLITE_ERROR");
@@ -216,53 +166,31 @@ fn schema_changes_reach_an_open_connection_no_stale_page_cache() {
 fn shrinking_source_truncates_replica_with_integrity_ok() {
     let mut source = Source::new(4096);
     let mut r = replica();
-    r.apply(source.commit("CREATE TABLE big(x); INSERT INTO big SELECT randomblob(3000) FROM generate_series(1, 300);"))
-        .unwrap();
+    r.apply(
+        source.commit("CREATE TABLE big(x); INSERT INTO big SELECT randomblob(3000) FROM generate_series(1, 300);"),
+    )
+    .unwrap();
     let before = r.shape().db_size_pages;
-    r.apply(source.commit("DELETE FROM big WHERE rowid > 10"))
-        .unwrap();
+    r.apply(source.commit("DELETE FROM big WHERE rowid > 10")).unwrap();
     assert_same(&mut r, &mut source, &["SELECT count(*) FROM big"]);
     r.apply(source.commit("VACUUM")).unwrap();
-    assert_same(
-        &mut r,
-        &mut source,
-        &["SELECT count(*), sum(length(x)) FROM big"],
-    );
-    assert!(
-        r.shape().db_size_pages < before / 10,
-        "{:?} vs {before}",
-        r.shape()
-    );
+    assert_same(&mut r, &mut source, &["SELECT count(*), sum(length(x)) FROM big"]);
+    assert!(r.shape().db_size_pages < before / 10, "{:?} vs {before}", r.shape());
 }
 
 #[test]
 fn apply_over_budget_fails_and_leaves_replica_unchanged() {
     let mut source = Source::new(4096);
-    let mut r = Replica::open(ReplicaConfig {
-        memory_budget_bytes: 64 * 4096,
-        ..Default::default()
-    })
-    .unwrap();
-    r.apply(source.commit("CREATE TABLE t(x); INSERT INTO t VALUES (1);"))
-        .unwrap();
+    let mut r = Replica::open(ReplicaConfig { memory_budget_bytes: 64 * 4096, ..Default::default() }).unwrap();
+    r.apply(source.commit("CREATE TABLE t(x); INSERT INTO t VALUES (1);")).unwrap();
     let (image, position) = (r.export(), r.position());
-    let err = r
-        .apply(source.commit("INSERT INTO t SELECT zeroblob(4000) FROM generate_series(1, 100)"))
-        .unwrap_err();
+    let err = r.apply(source.commit("INSERT INTO t SELECT zeroblob(4000) FROM generate_series(1, 100)")).unwrap_err();
     assert_eq!(err.code(), "REPLICA_MEMORY_BUDGET");
-    assert!(
-        matches!(err, Error::MemoryBudget { budget: 262144, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::MemoryBudget { budget: 262144, .. }), "{err:?}");
     assert_eq!(r.export(), image);
     assert_eq!(r.position(), position);
-    assert_eq!(
-        r.query("SELECT count(*) FROM t", &[]).unwrap().rows,
-        vec![vec![Value::Integer(1)]]
-    );
-    let err = r
-        .bootstrap(&source.image(), Source::position(99))
-        .unwrap_err();
+    assert_eq!(r.query("SELECT count(*) FROM t", &[]).unwrap().rows, vec![vec![Value::Integer(1)]]);
+    let err = r.bootstrap(&source.image(), Source::position(99)).unwrap_err();
     assert_eq!(err.code(), "REPLICA_MEMORY_BUDGET");
     assert_eq!(r.export(), image);
 }
@@ -284,35 +212,22 @@ fn writes_are_refused_with_stable_code() {
         let err = r.query(sql, &[]).unwrap_err();
         assert_eq!(err.code(), "REPLICA_WRITE_REFUSED", "{sql}");
     }
-    assert_eq!(
-        r.query("SELECT count(*) FROM t", &[]).unwrap().rows,
-        vec![vec![Value::Integer(0)]]
-    );
+    assert_eq!(r.query("SELECT count(*) FROM t", &[]).unwrap().rows, vec![vec![Value::Integer(0)]]);
 }
 
 #[test]
 fn apply_waits_for_open_read_transaction() {
     let mut source = Source::new(4096);
     let mut r = replica();
-    r.apply(source.commit("CREATE TABLE t(x); INSERT INTO t VALUES (1);"))
-        .unwrap();
+    r.apply(source.commit("CREATE TABLE t(x); INSERT INTO t VALUES (1);")).unwrap();
     r.query("BEGIN", &[]).unwrap();
-    assert_eq!(
-        r.query("SELECT count(*) FROM t", &[]).unwrap().rows[0],
-        vec![Value::Integer(1)]
-    );
+    assert_eq!(r.query("SELECT count(*) FROM t", &[]).unwrap().rows[0], vec![Value::Integer(1)]);
     let committed = source.commit("INSERT INTO t VALUES (2)");
     assert_eq!(r.apply(committed).unwrap(), ApplyOutcome::Queued);
-    assert_eq!(
-        r.apply(source.commit("INSERT INTO t VALUES (3)")).unwrap(),
-        ApplyOutcome::Queued
-    );
+    assert_eq!(r.apply(source.commit("INSERT INTO t VALUES (3)")).unwrap(), ApplyOutcome::Queued);
     assert_eq!(r.queued_applies(), 2);
     // The open transaction keeps its snapshot, position included.
-    assert_eq!(
-        r.query("SELECT count(*) FROM t", &[]).unwrap().rows[0],
-        vec![Value::Integer(1)]
-    );
+    assert_eq!(r.query("SELECT count(*) FROM t", &[]).unwrap().rows[0], vec![Value::Integer(1)]);
     assert_eq!(r.position(), Some(Source::position(1)));
     r.query("COMMIT", &[]).unwrap();
     assert_eq!(r.queued_applies(), 0);
@@ -327,10 +242,7 @@ fn invalid_pages_are_rejected_and_replica_unchanged() {
     let first = source.commit("CREATE TABLE t(x)");
     let mut no_page1 = first.clone();
     no_page1.pages.retain(|p| p.pgno != 1);
-    assert_eq!(
-        r.apply(no_page1).unwrap_err().code(),
-        "REPLICA_INVALID_PAGES"
-    );
+    assert_eq!(r.apply(no_page1).unwrap_err().code(), "REPLICA_INVALID_PAGES");
     r.apply(first).unwrap();
     let image = r.export();
     let next = source.commit("INSERT INTO t SELECT zeroblob(3000) FROM generate_series(1, 20)");
@@ -348,15 +260,8 @@ fn invalid_pages_are_rejected_and_replica_unchanged() {
         assert_eq!(r.apply(bad).unwrap_err().code(), "REPLICA_INVALID_PAGES");
         assert_eq!(r.export(), image);
     }
-    for bad in [
-        &b"not a database"[..],
-        &image[..image.len() - 1],
-        &[0u8; 4096][..],
-    ] {
-        assert_eq!(
-            r.bootstrap(bad, Source::position(5)).unwrap_err().code(),
-            "REPLICA_INVALID_IMAGE"
-        );
+    for bad in [&b"not a database"[..], &image[..image.len() - 1], &[0u8; 4096][..]] {
+        assert_eq!(r.bootstrap(bad, Source::position(5)).unwrap_err().code(), "REPLICA_INVALID_IMAGE");
     }
     assert_eq!(r.export(), image);
 }
@@ -371,10 +276,7 @@ fn repeated_page_in_one_apply_last_version_wins() {
     merged.pages.extend(b.pages);
     merged.position = b.position;
     r.apply(merged).unwrap();
-    assert_eq!(
-        r.query("SELECT x FROM t", &[]).unwrap().rows,
-        vec![vec![text("b")]]
-    );
+    assert_eq!(r.query("SELECT x FROM t", &[]).unwrap().rows, vec![vec![text("b")]]);
     assert_same(&mut r, &mut source, &["SELECT * FROM t"]);
 }
 
@@ -387,25 +289,10 @@ fn query_returns_typed_values_decltypes_and_sqlite_error_codes() {
          INSERT INTO v VALUES (-9223372036854775808, 2.5, 'héllo 😀', x'00ff', NULL);",
     ))
     .unwrap();
-    let rows = r
-        .query(
-            "SELECT i, f, t, b, n, i + 1 AS e FROM v WHERE t = ?",
-            &[text("héllo 😀")],
-        )
-        .unwrap();
+    let rows = r.query("SELECT i, f, t, b, n, i + 1 AS e FROM v WHERE t = ?", &[text("héllo 😀")]).unwrap();
     assert_eq!(rows.columns, vec!["i", "f", "t", "b", "n", "e"]);
     let decl: Vec<Option<&str>> = rows.decltypes.iter().map(|d| d.as_deref()).collect();
-    assert_eq!(
-        decl,
-        vec![
-            Some("INTEGER"),
-            Some("REAL"),
-            Some("TEXT"),
-            Some("BLOB"),
-            None,
-            None
-        ]
-    );
+    assert_eq!(decl, vec![Some("INTEGER"), Some("REAL"), Some("TEXT"), Some("BLOB"), None, None]);
     assert_eq!(
         rows.rows,
         vec![vec![
@@ -418,17 +305,9 @@ fn query_returns_typed_values_decltypes_and_sqlite_error_codes() {
         ]]
     );
     let err = r.query("SELEC 1", &[]).unwrap_err();
-    assert_eq!(
-        (err.code(), err.extended_code(), err.raw_code()),
-        ("SQLITE_ERROR", Some("SQLITE_ERROR"), Some(1))
-    );
+    assert_eq!((err.code(), err.extended_code(), err.raw_code()), ("SQLITE_ERROR", Some("SQLITE_ERROR"), Some(1)));
     assert_eq!(r.query("SELECT ?", &[]).unwrap_err().code(), "SQLITE_RANGE");
-    assert_eq!(
-        r.query("SELECT ?", &[Value::Integer(1), Value::Integer(2)])
-            .unwrap_err()
-            .code(),
-        "SQLITE_RANGE"
-    );
+    assert_eq!(r.query("SELECT ?", &[Value::Integer(1), Value::Integer(2)]).unwrap_err().code(), "SQLITE_RANGE");
 }
 
 #[test]
@@ -436,10 +315,23 @@ fn empty_replica_answers_queries() {
     let mut r = replica();
     assert_eq!(r.position(), None);
     assert_eq!(r.memory_bytes(), 0);
-    assert_eq!(
-        r.query("SELECT count(*) FROM sqlite_schema", &[])
-            .unwrap()
-            .rows,
-        vec![vec![Value::Integer(0)]]
-    );
+    assert_eq!(r.query("SELECT count(*) FROM sqlite_schema", &[]).unwrap().rows, vec![vec![Value::Integer(0)]]);
+}
+
+#[test]
+fn replace_drops_old_content_and_needs_every_page() {
+    let mut old = Source::new(4096);
+    let mut r = replica();
+    r.apply(old.commit("CREATE TABLE old(x); INSERT INTO old SELECT zeroblob(3000) FROM generate_series(1, 50);"))
+        .unwrap();
+    let mut new = Source::new(4096);
+    let mut first = new.commit("CREATE TABLE fresh(y); INSERT INTO fresh VALUES ('n');");
+    first.replace = true;
+    let mut missing = first.clone();
+    missing.pages.pop();
+    assert_eq!(r.apply(missing).unwrap_err().code(), "REPLICA_INVALID_PAGES");
+    r.apply(first).unwrap();
+    assert_eq!(r.query("SELECT y FROM fresh", &[]).unwrap().rows, vec![vec![text("n")]]);
+    assert!(r.query("SELECT * FROM old", &[]).is_err());
+    assert_same(&mut r, &mut new, &["SELECT * FROM fresh"]);
 }

@@ -138,11 +138,7 @@ unsafe extern "C" fn x_open(
     let file = file.cast::<File>();
     (*file).base.pMethods = std::ptr::null();
     let backing = if flags & ffi::SQLITE_OPEN_MAIN_DB != 0 {
-        let name = if name.is_null() {
-            None
-        } else {
-            CStr::from_ptr(name).to_str().ok()
-        };
+        let name = if name.is_null() { None } else { CStr::from_ptr(name).to_str().ok() };
         match name.and_then(|n| lock(registry()).get(n).cloned()) {
             Some(store) => Backing::Main(store),
             None => return ffi::SQLITE_CANTOPEN,
@@ -165,12 +161,7 @@ unsafe extern "C" fn x_close(file: *mut ffi::sqlite3_file) -> c_int {
     ffi::SQLITE_OK
 }
 
-unsafe extern "C" fn x_read(
-    file: *mut ffi::sqlite3_file,
-    buf: *mut c_void,
-    amount: c_int,
-    offset: i64,
-) -> c_int {
+unsafe extern "C" fn x_read(file: *mut ffi::sqlite3_file, buf: *mut c_void, amount: c_int, offset: i64) -> c_int {
     let out = std::slice::from_raw_parts_mut(buf.cast::<u8>(), amount.max(0) as usize);
     let whole = match backing(file) {
         Backing::Main(store) => lock(store).read_at(out, offset as u64),
@@ -189,12 +180,7 @@ unsafe extern "C" fn x_read(
     }
 }
 
-unsafe extern "C" fn x_write(
-    file: *mut ffi::sqlite3_file,
-    buf: *const c_void,
-    amount: c_int,
-    offset: i64,
-) -> c_int {
+unsafe extern "C" fn x_write(file: *mut ffi::sqlite3_file, buf: *const c_void, amount: c_int, offset: i64) -> c_int {
     match backing(file) {
         Backing::Main(_) => ffi::SQLITE_READONLY,
         Backing::Memory(data) => {
@@ -235,19 +221,12 @@ unsafe extern "C" fn x_lock(_file: *mut ffi::sqlite3_file, _level: c_int) -> c_i
     ffi::SQLITE_OK
 }
 
-unsafe extern "C" fn x_check_reserved_lock(
-    _file: *mut ffi::sqlite3_file,
-    out: *mut c_int,
-) -> c_int {
+unsafe extern "C" fn x_check_reserved_lock(_file: *mut ffi::sqlite3_file, out: *mut c_int) -> c_int {
     *out = 0;
     ffi::SQLITE_OK
 }
 
-unsafe extern "C" fn x_file_control(
-    _file: *mut ffi::sqlite3_file,
-    _op: c_int,
-    _arg: *mut c_void,
-) -> c_int {
+unsafe extern "C" fn x_file_control(_file: *mut ffi::sqlite3_file, _op: c_int, _arg: *mut c_void) -> c_int {
     ffi::SQLITE_NOTFOUND
 }
 
@@ -260,11 +239,7 @@ unsafe extern "C" fn x_device_characteristics(_file: *mut ffi::sqlite3_file) -> 
     0
 }
 
-unsafe extern "C" fn x_delete(
-    _vfs: *mut ffi::sqlite3_vfs,
-    _name: *const c_char,
-    _sync_dir: c_int,
-) -> c_int {
+unsafe extern "C" fn x_delete(_vfs: *mut ffi::sqlite3_vfs, _name: *const c_char, _sync_dir: c_int) -> c_int {
     ffi::SQLITE_OK
 }
 
@@ -334,11 +309,7 @@ unsafe extern "C" fn x_current_time_int64(vfs: *mut ffi::sqlite3_vfs, out: *mut 
     }
 }
 
-unsafe extern "C" fn x_get_last_error(
-    vfs: *mut ffi::sqlite3_vfs,
-    n: c_int,
-    out: *mut c_char,
-) -> c_int {
+unsafe extern "C" fn x_get_last_error(vfs: *mut ffi::sqlite3_vfs, n: c_int, out: *mut c_char) -> c_int {
     let b = base(vfs);
     match (*b).xGetLastError {
         Some(f) => f(b, n, out),

@@ -36,14 +36,7 @@ impl WalSource {
         ))
         .unwrap();
         let wal_path = dir.path().join("source.db-wal");
-        WalSource {
-            _dir: dir,
-            conn,
-            wal_path,
-            page_size,
-            committed_offset: WAL_HEADER_LEN,
-            frame_no: 0,
-        }
+        WalSource { _dir: dir, conn, wal_path, page_size, committed_offset: WAL_HEADER_LEN, frame_no: 0 }
     }
 
     /// Every transaction committed to the WAL since the last call, oldest first. Frames after the
@@ -60,18 +53,13 @@ impl WalSource {
             let header = &wal[at..at + WAL_FRAME_HEADER_LEN];
             let pgno = u32::from_be_bytes(header[0..4].try_into().unwrap());
             let db_size = u32::from_be_bytes(header[4..8].try_into().unwrap());
-            pending.push(Page {
-                pgno,
-                data: wal[at + WAL_FRAME_HEADER_LEN..at + frame_len].to_vec(),
-            });
+            pending.push(Page { pgno, data: wal[at + WAL_FRAME_HEADER_LEN..at + frame_len].to_vec() });
             at += frame_len;
             frame_no += 1;
             if db_size != 0 {
                 out.push(CommittedPages {
-                    position: Position::Http {
-                        generation: Generation(1),
-                        frame_no: FrameNo(frame_no),
-                    },
+                    replace: false,
+                    position: Position::Http { generation: Generation(1), frame_no: FrameNo(frame_no) },
                     db_size_pages: db_size,
                     pages: std::mem::take(&mut pending),
                 });
@@ -91,24 +79,13 @@ impl WalSource {
         let mut stmt = self.conn.prepare(sql).unwrap();
         let width = stmt.column_count();
         let columns = stmt.column_names().map(str::to_string).collect();
-        let decltypes = stmt
-            .columns()
-            .map(|c| c.decl_type().map(str::to_string))
-            .collect();
+        let decltypes = stmt.columns().map(|c| c.decl_type().map(str::to_string)).collect();
         let rows = stmt
-            .query_map([], |row| {
-                (0..width)
-                    .map(|i| row.get_ref(i).map(Value::from))
-                    .collect()
-            })
+            .query_map([], |row| (0..width).map(|i| row.get_ref(i).map(Value::from)).collect())
             .unwrap()
             .collect::<Result<Vec<Vec<Value>>, _>>()
             .unwrap();
-        Rows {
-            columns,
-            decltypes,
-            rows,
-        }
+        Rows { columns, decltypes, rows }
     }
 }
 
@@ -128,10 +105,7 @@ pub fn assert_same(replica: &mut Replica, source: &mut WalSource, queries: &[&st
     let (ours, theirs) = (mask(replica.export()), mask(source.image()));
     assert_eq!(ours.len(), theirs.len(), "database sizes differ");
     if let Some(i) = ours.iter().zip(&theirs).position(|(a, b)| a != b) {
-        panic!(
-            "page bytes differ at offset {i} (page {})",
-            i / source.page_size + 1
-        );
+        panic!("page bytes differ at offset {i} (page {})", i / source.page_size + 1);
     }
     for q in queries {
         assert_eq!(replica.query(q, &[]).unwrap(), source.rows(q), "{q}");
