@@ -62,9 +62,7 @@ impl JwtAuth {
         let mut keys = Vec::new();
         if text.contains("-----BEGIN") {
             if text.contains("PRIVATE KEY") {
-                return Err(KeyError(
-                    "a private key was given; give the public key".into(),
-                ));
+                return Err(KeyError("a private key was given; give the public key".into()));
             }
             let mut rest = text;
             while let Some(start) = rest.find("-----BEGIN PUBLIC KEY-----") {
@@ -73,19 +71,14 @@ impl JwtAuth {
                     break;
                 };
                 let block = &rest[start..start + end + end_marker.len()];
-                keys.push(
-                    VerifyingKey::from_public_key_pem(block)
-                        .map_err(|e| KeyError(e.to_string()))?,
-                );
+                keys.push(VerifyingKey::from_public_key_pem(block).map_err(|e| KeyError(e.to_string()))?);
                 rest = &rest[start + end + end_marker.len()..];
             }
         } else {
             let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode(text.trim().trim_end_matches('='))
                 .map_err(|e| KeyError(e.to_string()))?;
-            let arr: [u8; 32] = raw
-                .try_into()
-                .map_err(|_| KeyError("expected 32 key bytes".into()))?;
+            let arr: [u8; 32] = raw.try_into().map_err(|_| KeyError("expected 32 key bytes".into()))?;
             keys.push(VerifyingKey::from_bytes(&arr).map_err(|e| KeyError(e.to_string()))?);
         }
         if keys.is_empty() {
@@ -97,10 +90,7 @@ impl JwtAuth {
     /// Checks an `Authorization` header value.
     pub fn check_header(&self, value: Option<&str>) -> Result<Access, AuthError> {
         let value = value.ok_or(AuthError::Missing)?;
-        let (scheme, token) = value
-            .trim()
-            .split_once(' ')
-            .ok_or(AuthError::UnsupportedScheme)?;
+        let (scheme, token) = value.trim().split_once(' ').ok_or(AuthError::UnsupportedScheme)?;
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(AuthError::UnsupportedScheme);
         }
@@ -111,43 +101,27 @@ impl JwtAuth {
     pub fn check_token(&self, token: &str) -> Result<Access, AuthError> {
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let mut parts = token.split('.');
-        let (Some(h), Some(p), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err(AuthError::Invalid);
         };
         let header: serde_json::Value =
-            serde_json::from_slice(&b64.decode(h).map_err(|_| AuthError::Invalid)?)
-                .map_err(|_| AuthError::Invalid)?;
+            serde_json::from_slice(&b64.decode(h).map_err(|_| AuthError::Invalid)?).map_err(|_| AuthError::Invalid)?;
         if header.get("alg").and_then(|a| a.as_str()) != Some("EdDSA") {
             return Err(AuthError::Invalid);
         }
         let sig = b64.decode(s).map_err(|_| AuthError::Invalid)?;
         let sig = Signature::from_slice(&sig).map_err(|_| AuthError::Invalid)?;
         let signed = &token[..h.len() + 1 + p.len()];
-        if !self
-            .keys
-            .iter()
-            .any(|k| k.verify(signed.as_bytes(), &sig).is_ok())
-        {
+        if !self.keys.iter().any(|k| k.verify(signed.as_bytes(), &sig).is_ok()) {
             return Err(AuthError::Invalid);
         }
         let claims: serde_json::Value =
-            serde_json::from_slice(&b64.decode(p).map_err(|_| AuthError::Invalid)?)
-                .map_err(|_| AuthError::Invalid)?;
+            serde_json::from_slice(&b64.decode(p).map_err(|_| AuthError::Invalid)?).map_err(|_| AuthError::Invalid)?;
         let now = crate::log::now_ms() / 1000;
-        if claims
-            .get("exp")
-            .and_then(|v| v.as_f64())
-            .is_some_and(|exp| (exp as i64) < now)
-        {
+        if claims.get("exp").and_then(|v| v.as_f64()).is_some_and(|exp| (exp as i64) < now) {
             return Err(AuthError::Expired);
         }
-        if claims
-            .get("nbf")
-            .and_then(|v| v.as_f64())
-            .is_some_and(|nbf| (nbf as i64) > now)
-        {
+        if claims.get("nbf").and_then(|v| v.as_f64()).is_some_and(|nbf| (nbf as i64) > now) {
             return Err(AuthError::Immature);
         }
         match claims.get("a").and_then(|v| v.as_str()) {

@@ -35,31 +35,22 @@ impl AppError {
 }
 
 fn json(status: StatusCode, value: serde_json::Value) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        value.to_string(),
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, "application/json")], value.to_string()).into_response()
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         match self {
-            AppError::HranaProtocol(m) => (
-                StatusCode::BAD_REQUEST,
-                [(header::CONTENT_TYPE, "text/plain")],
-                m,
-            )
-                .into_response(),
+            AppError::HranaProtocol(m) => {
+                (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "text/plain")], m).into_response()
+            }
             AppError::StreamExpired => json(
                 StatusCode::BAD_REQUEST,
                 serde_json::json!({"message": "The stream has expired due to inactivity", "code": "STREAM_EXPIRED"}),
             ),
-            AppError::Unauthorized(m) => json(
-                StatusCode::UNAUTHORIZED,
-                serde_json::json!({"error": format!("Unauthorized: `{m}`")}),
-            ),
+            AppError::Unauthorized(m) => {
+                json(StatusCode::UNAUTHORIZED, serde_json::json!({"error": format!("Unauthorized: `{m}`")}))
+            }
             AppError::Forbidden => json(
                 StatusCode::FORBIDDEN,
                 serde_json::json!({"error": "Authorization forbidden: Current session doesn't not have Write permission to namespace default"}),
@@ -79,14 +70,9 @@ impl IntoResponse for AppError {
                 StatusCode::BAD_REQUEST,
                 serde_json::json!({"error": "no more frames in this generation", "generation": g}),
             ),
-            AppError::BadRequest(m) => {
-                json(StatusCode::BAD_REQUEST, serde_json::json!({"error": m}))
-            }
+            AppError::BadRequest(m) => json(StatusCode::BAD_REQUEST, serde_json::json!({"error": m})),
             AppError::NotFound => StatusCode::NOT_FOUND.into_response(),
-            AppError::Internal(m) => json(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                serde_json::json!({"error": m}),
-            ),
+            AppError::Internal(m) => json(StatusCode::INTERNAL_SERVER_ERROR, serde_json::json!({"error": m})),
         }
     }
 }

@@ -41,10 +41,7 @@ impl Generations {
     /// Loads the list (or starts empty).
     pub fn load(dir: &Path) -> Self {
         let path = dir.join("generations.json");
-        let entries = std::fs::read(&path)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
+        let entries = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
         Self { path, entries }
     }
 
@@ -57,19 +54,12 @@ impl Generations {
             }
         }
         let generation = self.entries.last().map_or(1, |e| e.generation + 1);
-        self.entries.push(GenerationEntry {
-            generation,
-            log_id,
-            start_frame_no,
-        });
+        self.entries.push(GenerationEntry { generation, log_id, start_frame_no });
         if self.entries.len() > 10_000 {
             self.entries.remove(0);
         }
         let tmp = self.path.with_extension("tmp");
-        std::fs::write(
-            &tmp,
-            serde_json::to_vec(&self.entries).map_err(io::Error::other)?,
-        )?;
+        std::fs::write(&tmp, serde_json::to_vec(&self.entries).map_err(io::Error::other)?)?;
         std::fs::rename(&tmp, &self.path)
     }
 
@@ -85,9 +75,7 @@ impl Generations {
         let next = self.entries.get(i + 1);
         Some(GenerationRange {
             entry,
-            end_frame_no: next
-                .filter(|n| n.log_id == entry.log_id)
-                .map(|n| n.start_frame_no),
+            end_frame_no: next.filter(|n| n.log_id == entry.log_id).map(|n| n.start_frame_no),
             is_current: next.is_none(),
         })
     }

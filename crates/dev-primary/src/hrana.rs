@@ -79,9 +79,7 @@ fn make_baton(id: u64, seq: u64) -> String {
 }
 
 fn baton_stream_id(baton: &str) -> Option<u64> {
-    let b = base64::engine::general_purpose::STANDARD_NO_PAD
-        .decode(baton)
-        .ok()?;
+    let b = base64::engine::general_purpose::STANDARD_NO_PAD.decode(baton).ok()?;
     Some(u64::from_be_bytes(b.get(0..8)?.try_into().ok()?))
 }
 
@@ -99,9 +97,7 @@ impl Streams {
         let mut expired = self.expired.lock().unwrap_or_else(PoisonError::into_inner);
         let dead: Vec<u64> = open
             .iter()
-            .filter(|(_, s)| {
-                now.duration_since(s.last_used) > STREAM_IDLE && Arc::strong_count(&s.state) == 1
-            })
+            .filter(|(_, s)| now.duration_since(s.last_used) > STREAM_IDLE && Arc::strong_count(&s.state) == 1)
             .map(|(id, _)| *id)
             .collect();
         for id in dead {
@@ -118,13 +114,7 @@ impl Streams {
         let (id, arc) = match baton {
             None => {
                 let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-                (
-                    id,
-                    Arc::new(tokio::sync::Mutex::new(StreamState {
-                        conn: None,
-                        stored: HashMap::new(),
-                    })),
-                )
+                (id, Arc::new(tokio::sync::Mutex::new(StreamState { conn: None, stored: HashMap::new() })))
             }
             Some(b) => {
                 let id = baton_stream_id(b).ok_or_else(invalid)?;
@@ -134,11 +124,7 @@ impl Streams {
                     Some(_) => return Err(invalid()),
                     None => {
                         let expired = self.expired.lock().unwrap_or_else(PoisonError::into_inner);
-                        return Err(if expired.contains_key(&id) {
-                            PipelineError::StreamExpired
-                        } else {
-                            invalid()
-                        });
+                        return Err(if expired.contains_key(&id) { PipelineError::StreamExpired } else { invalid() });
                     }
                 }
                 let slot = open.get_mut(&id).ok_or_else(invalid)?;
@@ -162,14 +148,7 @@ impl Streams {
             return None;
         }
         let baton = make_baton(id, self.next_id.fetch_add(1, Ordering::Relaxed));
-        open.insert(
-            id,
-            StreamSlot {
-                state: arc,
-                baton: baton.clone(),
-                last_used: Instant::now(),
-            },
-        );
+        open.insert(id, StreamSlot { state: arc, baton: baton.clone(), last_used: Instant::now() });
         Some(baton)
     }
 
@@ -177,18 +156,12 @@ impl Streams {
     pub fn discard(&self, out: CheckedOut) {
         let id = out.id;
         drop(out);
-        self.open
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&id);
+        self.open.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
     }
 
     /// Number of open streams.
     pub fn len(&self) -> usize {
-        self.open
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len()
+        self.open.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
 
     /// Whether no stream is open.
@@ -253,11 +226,7 @@ pub fn run_requests(
             st.stored.clear();
         }
         if st.conn.is_none() && !matches!(req, StreamRequest::Close) {
-            st.conn = Some(
-                primary
-                    .connect()
-                    .map_err(|e| PipelineError::Internal(e.to_string()))?,
-            );
+            st.conn = Some(primary.connect().map_err(|e| PipelineError::Internal(e.to_string()))?);
         }
         let res = run_one(primary, st, req, read_only);
         let res = match res {
@@ -278,17 +247,12 @@ pub fn run_requests(
     Ok((results, closed))
 }
 
-fn run_guarded<T>(
-    primary: &Primary,
-    f: impl FnOnce() -> Result<T, ExecError>,
-) -> Result<T, ExecError> {
+fn run_guarded<T>(primary: &Primary, f: impl FnOnce() -> Result<T, ExecError>) -> Result<T, ExecError> {
     let res = {
         let _gate = primary.gate();
         f()
     };
-    primary
-        .capture()
-        .map_err(|e| ExecError::Internal(format!("replication log: {e}")))?;
+    primary.capture().map_err(|e| ExecError::Internal(format!("replication log: {e}")))?;
     res
 }
 
@@ -306,15 +270,12 @@ fn run_one(
     match req {
         StreamRequest::Close => Ok(StreamResponse::Close),
         StreamRequest::Execute { stmt } => {
-            let mut result: StmtResult =
-                run_guarded(primary, || execute_stmt(conn, stmt, &st.stored, read_only))?;
+            let mut result: StmtResult = run_guarded(primary, || execute_stmt(conn, stmt, &st.stored, read_only))?;
             result.replication_index = primary.replication_index();
             Ok(StreamResponse::Execute { result })
         }
         StreamRequest::Batch { batch } => {
-            let mut result = batch::execute_batch(conn, batch, &st.stored, read_only, |f| {
-                run_guarded(primary, f)
-            })?;
+            let mut result = batch::execute_batch(conn, batch, &st.stored, read_only, |f| run_guarded(primary, f))?;
             result.replication_index = primary.replication_index();
             Ok(StreamResponse::Batch { result })
         }
@@ -335,15 +296,11 @@ fn run_one(
         }
         StreamRequest::Describe { sql, sql_id, .. } => {
             let sql = resolve_sql(sql.as_deref(), *sql_id, &st.stored)?;
-            Ok(StreamResponse::Describe {
-                result: describe(conn, sql)?,
-            })
+            Ok(StreamResponse::Describe { result: describe(conn, sql)? })
         }
         StreamRequest::StoreSql { sql_id, sql } => {
             if st.stored.contains_key(sql_id) {
-                return Err(ExecError::Protocol(format!(
-                    "SQL text with id {sql_id} is already stored"
-                )));
+                return Err(ExecError::Protocol(format!("SQL text with id {sql_id} is already stored")));
             }
             if st.stored.len() >= MAX_STORED_SQL {
                 return Err(ExecError::Stmt(libsql_edge_protocol::hrana::Error {
@@ -364,17 +321,11 @@ fn run_one(
             st.stored.remove(sql_id);
             Ok(StreamResponse::CloseSql)
         }
-        StreamRequest::GetAutocommit => Ok(StreamResponse::GetAutocommit {
-            is_autocommit: conn.is_autocommit(),
-        }),
+        StreamRequest::GetAutocommit => Ok(StreamResponse::GetAutocommit { is_autocommit: conn.is_autocommit() }),
     }
 }
 
 /// Builds the response body.
 pub fn response_body(baton: Option<String>, results: Vec<StreamResult>) -> PipelineRespBody {
-    PipelineRespBody {
-        baton,
-        base_url: None,
-        results,
-    }
+    PipelineRespBody { baton, base_url: None, results }
 }

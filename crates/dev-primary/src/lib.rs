@@ -63,7 +63,5 @@ impl Shared {
 
 /// The whole HTTP surface.
 pub fn app(state: AppState) -> Router {
-    routes::router()
-        .layer(DefaultBodyLimit::max(256 * 1024 * 1024))
-        .with_state(state)
+    routes::router().layer(DefaultBodyLimit::max(256 * 1024 * 1024)).with_state(state)
 }

@@ -89,17 +89,11 @@ impl ReplicationLog {
         let log_id = file.header.log_id;
         let snapshot = SnapshotFile::open_latest(&dir.join("snapshots"), log_id)?;
         let start = file.header.start_frame_no;
-        if start > 0
-            && snapshot
-                .as_ref()
-                .is_none_or(|s| s.header.end_frame_no + 1 < start)
-        {
+        if start > 0 && snapshot.as_ref().is_none_or(|s| s.header.end_frame_no + 1 < start) {
             // A log that starts after 0 without its snapshot cannot serve a full history.
             return Ok(None);
         }
-        let size_after = scan
-            .last_size_after
-            .or(snapshot.as_ref().map(|s| s.header.size_after));
+        let size_after = scan.last_size_after.or(snapshot.as_ref().map(|s| s.header.size_after));
         let state = LogState {
             log_id,
             start_frame_no: start,
@@ -133,11 +127,7 @@ impl ReplicationLog {
 
     fn from_state(dir: &Path, state: LogState) -> Self {
         let (next_tx, _) = watch::channel(state.next_frame_no);
-        Self {
-            dir: dir.to_path_buf(),
-            state: RwLock::new(state),
-            next_tx,
-        }
+        Self { dir: dir.to_path_buf(), state: RwLock::new(state), next_tx }
     }
 
     /// Read access to the state.
@@ -176,29 +166,16 @@ impl ReplicationLog {
         }
         let (file, count, mut next, mut checksum) = {
             let s = self.read();
-            (
-                s.file.clone(),
-                s.next_frame_no - s.start_frame_no,
-                s.next_frame_no,
-                s.last_checksum,
-            )
+            (s.file.clone(), s.next_frame_no - s.start_frame_no, s.next_frame_no, s.last_checksum)
         };
         let first = next;
-        let mut bytes = Vec::with_capacity(
-            txns.iter().map(|t| t.pages.len()).sum::<usize>() * FRAME_LEN as usize,
-        );
+        let mut bytes = Vec::with_capacity(txns.iter().map(|t| t.pages.len()).sum::<usize>() * FRAME_LEN as usize);
         let mut commits = Vec::new();
         let mut size_after = None;
         for txn in txns {
             for (i, (pgno, page)) in txn.pages.iter().enumerate() {
                 let is_last = i + 1 == txn.pages.len();
-                let frame = Frame::new(
-                    next,
-                    checksum,
-                    *pgno,
-                    if is_last { txn.db_size } else { 0 },
-                    page.clone(),
-                );
+                let frame = Frame::new(next, checksum, *pgno, if is_last { txn.db_size } else { 0 }, page.clone());
                 checksum = frame.header.checksum;
                 bytes.extend_from_slice(&frame.encode());
                 if is_last {
@@ -230,11 +207,7 @@ impl ReplicationLog {
         let log = Self::create(dir)?;
         if !pages.is_empty() {
             let db_size = pages.len() as u32;
-            let pages = pages
-                .into_iter()
-                .enumerate()
-                .map(|(i, p)| (i as u32 + 1, p))
-                .collect();
+            let pages = pages.into_iter().enumerate().map(|(i, p)| (i as u32 + 1, p)).collect();
             log.append_txns(&[WalTxn { pages, db_size }])?;
         }
         Ok(log)
@@ -247,11 +220,7 @@ impl ReplicationLog {
     }
 
     /// Like [`Self::batch`] with a custom soft limit.
-    pub fn frames_from(
-        &self,
-        next_offset: u64,
-        limit: u64,
-    ) -> Result<Vec<(Vec<u8>, Option<i64>)>, ReadError> {
+    pub fn frames_from(&self, next_offset: u64, limit: u64) -> Result<Vec<(Vec<u8>, Option<i64>)>, ReadError> {
         let (file, start, next, timestamps) = {
             let s = self.read();
             if next_offset < s.start_frame_no {
@@ -260,9 +229,7 @@ impl ReplicationLog {
             if next_offset >= s.next_frame_no {
                 return Ok(Vec::new());
             }
-            let end = s
-                .next_frame_no
-                .min(next_offset.saturating_add(limit.max(1)));
+            let end = s.next_frame_no.min(next_offset.saturating_add(limit.max(1)));
             let ts: HashMap<u64, i64> = (next_offset..s.next_frame_no)
                 .filter_map(|n| s.timestamps.get(&n).map(|t| (n, *t)))
                 .take(4096)
@@ -303,11 +270,7 @@ impl ReplicationLog {
     /// The snapshot frames for `next_offset`: one per page, descending frame_no, only those with
     /// frame_no >= `next_offset` (at least one), the last carrying the snapshot's `size_after`.
     pub fn snapshot_frames(&self, next_offset: u64) -> Result<Vec<Vec<u8>>, SnapshotError> {
-        let snap = self
-            .read()
-            .snapshot
-            .clone()
-            .ok_or(SnapshotError::NoSnapshot)?;
+        let snap = self.read().snapshot.clone().ok_or(SnapshotError::NoSnapshot)?;
         if next_offset > snap.header.end_frame_no {
             return Err(SnapshotError::NotFound);
         }
@@ -321,11 +284,7 @@ impl ReplicationLog {
         }
         let n = frames.len();
         for (i, f) in frames.iter_mut().enumerate() {
-            let size = if i + 1 == n {
-                snap.header.size_after
-            } else {
-                0
-            };
+            let size = if i + 1 == n { snap.header.size_after } else { 0 };
             f[20..24].copy_from_slice(&size.to_le_bytes());
         }
         Ok(frames)
@@ -336,14 +295,7 @@ impl ReplicationLog {
     pub fn compact(&self) -> io::Result<()> {
         let (log_id, file, start, next, size_after, old_snap) = {
             let s = self.read();
-            (
-                s.log_id,
-                s.file.clone(),
-                s.start_frame_no,
-                s.next_frame_no,
-                s.size_after,
-                s.snapshot.clone(),
-            )
+            (s.log_id, s.file.clone(), s.start_frame_no, s.next_frame_no, s.size_after, s.snapshot.clone())
         };
         if next == start {
             return Ok(());
@@ -371,11 +323,7 @@ impl ReplicationLog {
             frame_count: pages.len() as u64,
             size_after,
         };
-        let snap = SnapshotFile::write(
-            &self.dir.join("snapshots"),
-            header,
-            pages.into_values().collect(),
-        )?;
+        let snap = SnapshotFile::write(&self.dir.join("snapshots"), header, pages.into_values().collect())?;
         let new_file = LogFile::create(&self.dir.join("wallog"), log_id, next, 0)?;
         {
             let mut s = self.write();
@@ -437,8 +385,5 @@ impl ReplicationLog {
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }

@@ -15,11 +15,7 @@ use clap::Parser;
 use libsql_edge_dev_primary::{app, auth::JwtAuth, Primary, PrimaryOptions, Shared};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "libsql-edge-primary",
-    version,
-    about = "Local sqld-compatible primary for libsql-edge"
-)]
+#[command(name = "libsql-edge-primary", version, about = "Local sqld-compatible primary for libsql-edge")]
 struct Cli {
     /// Data directory (created if missing).
     #[arg(long)]
@@ -66,19 +62,17 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error + Send + Sy
     if let Some(seed) = &cli.seed {
         let sql = std::fs::read_to_string(seed)?;
         let p = primary.clone();
-        tokio::task::spawn_blocking(
-            move || -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-                if p.replication_index().is_none() {
-                    let conn = p.connect()?;
-                    {
-                        let _gate = p.gate();
-                        conn.execute_batch(&sql)?;
-                    }
-                    p.capture()?;
+        tokio::task::spawn_blocking(move || -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+            if p.replication_index().is_none() {
+                let conn = p.connect()?;
+                {
+                    let _gate = p.gate();
+                    conn.execute_batch(&sql)?;
                 }
-                Ok(())
-            },
-        )
+                p.capture()?;
+            }
+            Ok(())
+        })
         .await??;
     }
     let listener = tokio::net::TcpListener::bind(&cli.listen).await?;
@@ -98,11 +92,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error + Send + Sy
             .await
     });
     let code = if let Some((cmd, args)) = cli.command.split_first() {
-        let status = tokio::process::Command::new(cmd)
-            .args(args)
-            .env("PRIMARY_URL", &url)
-            .status()
-            .await;
+        let status = tokio::process::Command::new(cmd).args(args).env("PRIMARY_URL", &url).status().await;
         match status {
             Ok(s) => ExitCode::from(s.code().unwrap_or(1).clamp(0, 255) as u8),
             Err(e) => {
@@ -126,14 +116,13 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},

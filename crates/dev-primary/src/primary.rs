@@ -39,11 +39,7 @@ pub struct PrimaryOptions {
 impl PrimaryOptions {
     /// Defaults for `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self {
-            dir: dir.into(),
-            max_log_size: None,
-            checkpoint_frames: 4096,
-        }
+        Self { dir: dir.into(), max_log_size: None, checkpoint_frames: 4096 }
     }
 }
 
@@ -98,9 +94,8 @@ impl Primary {
         let db_path = dir.join("data");
         let wal_path = dir.join("data-wal");
         let db_had_data = fs::metadata(&db_path).map(|m| m.len() > 0).unwrap_or(false);
-        let cursor_file: Option<CursorFile> = fs::read(dir.join("wal-cursor.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
+        let cursor_file: Option<CursorFile> =
+            fs::read(dir.join("wal-cursor.json")).ok().and_then(|b| serde_json::from_slice(&b).ok());
 
         let mut log = match ReplicationLog::open(&dir)? {
             Some(log) => match &cursor_file {
@@ -141,10 +136,7 @@ impl Primary {
             db_path,
             wal_path,
             generations: Mutex::new(generations),
-            capture: Mutex::new(CaptureState {
-                cursor: None,
-                frames_since_checkpoint: 0,
-            }),
+            capture: Mutex::new(CaptureState { cursor: None, frames_since_checkpoint: 0 }),
             gate: RwLock::new(()),
             keeper: Mutex::new(keeper),
             opts,
@@ -230,9 +222,7 @@ impl Primary {
     }
 
     fn lock_generations(&self) -> std::sync::MutexGuard<'_, Generations> {
-        self.generations
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.generations.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn write_cursor(&self, cursor: Option<WalCursor>) -> io::Result<()> {
@@ -283,8 +273,5 @@ fn read_db_pages(path: &Path) -> io::Result<Vec<Vec<u8>>> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
         Err(e) => return Err(e),
     };
-    Ok(bytes
-        .chunks_exact(PAGE_SIZE as usize)
-        .map(<[u8]>::to_vec)
-        .collect())
+    Ok(bytes.chunks_exact(PAGE_SIZE as usize).map(<[u8]>::to_vec).collect())
 }

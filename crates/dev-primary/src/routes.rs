@@ -22,17 +22,11 @@ pub fn router() -> Router<AppState> {
         .route("/v3", get(misc::handle_get_hrana_probe))
         .route("/v2/pipeline", post(hrana::handle_post_pipeline_v2))
         .route("/v3/pipeline", post(hrana::handle_post_pipeline_v3))
-        .route(
-            "/wal_log.ReplicationLog/{method}",
-            post(replication::handle_post_replication),
-        )
+        .route("/wal_log.ReplicationLog/{method}", post(replication::handle_post_replication))
         .route("/proxy.Proxy/{method}", post(proxy::handle_post_proxy))
         .route("/info", get(http_sync::handle_get_info))
         .route("/export/{generation}", get(http_sync::handle_get_export))
-        .route(
-            "/sync/{generation}/{start}/{end}",
-            get(http_sync::handle_get_sync),
-        )
+        .route("/sync/{generation}/{start}/{end}", get(http_sync::handle_get_sync))
         .fallback(misc::handle_not_found)
         .layer(axum::middleware::map_response(misc::add_cors_headers))
 }
@@ -43,8 +37,7 @@ pub fn http_access(state: &AppState, headers: &HeaderMap) -> Result<Access, AppE
         return Ok(Access::ReadWrite);
     };
     let value = headers.get("authorization").and_then(|v| v.to_str().ok());
-    auth.check_header(value)
-        .map_err(|e| AppError::Unauthorized(e.message().to_owned()))
+    auth.check_header(value).map_err(|e| AppError::Unauthorized(e.message().to_owned()))
 }
 
 /// Checks auth metadata for gRPC (`x-authorization` or `authorization`), as trailers-only errors.
@@ -52,10 +45,7 @@ pub fn grpc_access(state: &AppState, headers: &HeaderMap) -> Result<Access, AppE
     let Some(auth) = &state.auth else {
         return Ok(Access::ReadWrite);
     };
-    let value = headers
-        .get("x-authorization")
-        .or_else(|| headers.get("authorization"))
-        .and_then(|v| v.to_str().ok());
+    let value = headers.get("x-authorization").or_else(|| headers.get("authorization")).and_then(|v| v.to_str().ok());
     match auth.check_header(value) {
         Ok(a) => Ok(a),
         Err(crate::auth::AuthError::Missing) => Err(AppError::grpc(

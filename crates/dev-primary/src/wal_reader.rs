@@ -44,10 +44,7 @@ pub struct WalTxn {
 /// Reads the transactions committed after `cursor` (or from the WAL's start when `cursor` is `None`
 /// or belongs to an earlier WAL, i.e. different salts). Returns them and the cursor after the last
 /// one. A missing, empty or half-written WAL yields no transactions and keeps the cursor.
-pub fn read_committed(
-    path: &Path,
-    cursor: Option<WalCursor>,
-) -> io::Result<(Vec<WalTxn>, Option<WalCursor>)> {
+pub fn read_committed(path: &Path, cursor: Option<WalCursor>) -> io::Result<(Vec<WalTxn>, Option<WalCursor>)> {
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Vec::new(), cursor)),
@@ -61,10 +58,9 @@ pub fn read_committed(
         return Ok((Vec::new(), cursor));
     };
     let (start, mut chain) = match cursor {
-        Some(c) if c.salt1 == header.salt1 && c.salt2 == header.salt2 => (
-            c.offset,
-            WalFrameEncoder::resume(&header, (c.checksum1, c.checksum2)),
-        ),
+        Some(c) if c.salt1 == header.salt1 && c.salt2 == header.salt2 => {
+            (c.offset, WalFrameEncoder::resume(&header, (c.checksum1, c.checksum2)))
+        }
         _ => (WAL_HEADER_LEN as u64, WalFrameEncoder::new(&header)),
     };
     file.seek(SeekFrom::Start(start))?;
@@ -86,22 +82,10 @@ pub fn read_committed(
         offset += frame_len as u64;
         pending.insert(fh.page_no, page.to_vec());
         if fh.is_commit() {
-            let pages = std::mem::take(&mut pending)
-                .into_iter()
-                .filter(|(pgno, _)| *pgno <= fh.db_size)
-                .collect();
-            txns.push(WalTxn {
-                pages,
-                db_size: fh.db_size,
-            });
+            let pages = std::mem::take(&mut pending).into_iter().filter(|(pgno, _)| *pgno <= fh.db_size).collect();
+            txns.push(WalTxn { pages, db_size: fh.db_size });
             let (checksum1, checksum2) = chain.checksum();
-            new_cursor = Some(WalCursor {
-                salt1: header.salt1,
-                salt2: header.salt2,
-                offset,
-                checksum1,
-                checksum2,
-            });
+            new_cursor = Some(WalCursor { salt1: header.salt1, salt2: header.salt2, offset, checksum1, checksum2 });
         }
     }
     Ok((txns, new_cursor))
@@ -117,12 +101,8 @@ mod tests {
         let dir = tempdir();
         let db = dir.join("data");
         let c = Connection::open(&db).unwrap();
-        c.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
-            .unwrap();
-        c.execute_batch(
-            "PRAGMA wal_autocheckpoint=0; CREATE TABLE t(x); INSERT INTO t VALUES (1);",
-        )
-        .unwrap();
+        c.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)).unwrap();
+        c.execute_batch("PRAGMA wal_autocheckpoint=0; CREATE TABLE t(x); INSERT INTO t VALUES (1);").unwrap();
         let wal = dir.join("data-wal");
         let (txns, cur) = read_committed(&wal, None).unwrap();
         assert_eq!(txns.len(), 2);

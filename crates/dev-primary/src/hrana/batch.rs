@@ -7,12 +7,7 @@ use rusqlite::Connection;
 
 use super::exec::{execute_stmt, ExecError};
 
-fn eval(
-    cond: &BatchCond,
-    results: &[Option<StmtResult>],
-    errors: &[Option<HranaError>],
-    conn: &Connection,
-) -> bool {
+fn eval(cond: &BatchCond, results: &[Option<StmtResult>], errors: &[Option<HranaError>], conn: &Connection) -> bool {
     let step = |s: u32| s as usize;
     match cond {
         BatchCond::Ok { step: s } => results.get(step(*s)).is_some_and(Option::is_some),
@@ -31,9 +26,7 @@ pub fn execute_batch(
     batch: &Batch,
     stored: &HashMap<i32, String>,
     read_only: bool,
-    mut around: impl FnMut(
-        &mut dyn FnMut() -> Result<StmtResult, ExecError>,
-    ) -> Result<StmtResult, ExecError>,
+    mut around: impl FnMut(&mut dyn FnMut() -> Result<StmtResult, ExecError>) -> Result<StmtResult, ExecError>,
 ) -> Result<BatchResult, ExecError> {
     let n = batch.steps.len();
     let mut results: Vec<Option<StmtResult>> = Vec::with_capacity(n);
@@ -59,9 +52,5 @@ pub fn execute_batch(
             Err(other) => return Err(other),
         }
     }
-    Ok(BatchResult {
-        step_results: results,
-        step_errors: errors,
-        replication_index: None,
-    })
+    Ok(BatchResult { step_results: results, step_errors: errors, replication_index: None })
 }

@@ -4,9 +4,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use libsql_edge_protocol::hrana::{
-    Col, DescribeParam, DescribeResult, Error as HranaError, Stmt, StmtResult, Value,
-};
+use libsql_edge_protocol::hrana::{Col, DescribeParam, DescribeResult, Error as HranaError, Stmt, StmtResult, Value};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Statement};
 
@@ -26,10 +24,7 @@ pub enum ExecError {
 
 impl ExecError {
     fn stmt(code: &str, message: impl Into<String>) -> Self {
-        ExecError::Stmt(HranaError {
-            message: message.into(),
-            code: code.into(),
-        })
+        ExecError::Stmt(HranaError { message: message.into(), code: code.into() })
     }
 }
 
@@ -45,12 +40,8 @@ pub fn resolve_sql<'a>(
             .get(&id)
             .map(String::as_str)
             .ok_or_else(|| ExecError::Protocol(format!("SQL text with id {id} was not found"))),
-        (Some(_), Some(_)) => Err(ExecError::Protocol(
-            "Received both SQL text and SQL id".into(),
-        )),
-        (None, None) => Err(ExecError::Protocol(
-            "Received neither SQL text nor SQL id".into(),
-        )),
+        (Some(_), Some(_)) => Err(ExecError::Protocol("Received both SQL text and SQL id".into())),
+        (None, None) => Err(ExecError::Protocol("Received neither SQL text nor SQL id".into())),
     }
 }
 
@@ -64,20 +55,19 @@ pub fn sqlite_error(e: &rusqlite::Error) -> ExecError {
                     || msg.contains("incomplete input")
                     || msg.contains("unrecognized token"))
             {
-                return ExecError::stmt(
-                    "SQL_PARSE_ERROR",
-                    format!("SQL string could not be parsed: {msg}"),
-                );
+                return ExecError::stmt("SQL_PARSE_ERROR", format!("SQL string could not be parsed: {msg}"));
             }
-            ExecError::stmt(
-                code_name(f.extended_code & 0xff),
-                format!("SQLite error: {msg}"),
-            )
+            ExecError::stmt(code_name(f.extended_code & 0xff), format!("SQLite error: {msg}"))
         }
-        rusqlite::Error::MultipleStatement => ExecError::stmt(
-            "SQL_MANY_STATEMENTS",
-            "SQL string contains more than one statement",
-        ),
+        rusqlite::Error::SqlInputError { error, msg, .. } => {
+            if msg.contains("syntax error") || msg.contains("incomplete input") || msg.contains("unrecognized token") {
+                return ExecError::stmt("SQL_PARSE_ERROR", format!("SQL string could not be parsed: {msg}"));
+            }
+            ExecError::stmt(code_name(error.extended_code & 0xff), format!("SQLite error: {msg}"))
+        }
+        rusqlite::Error::MultipleStatement => {
+            ExecError::stmt("SQL_MANY_STATEMENTS", "SQL string contains more than one statement")
+        }
         other => ExecError::stmt("SQLITE_UNKNOWN", format!("SQLite error: {other}")),
     }
 }
@@ -131,10 +121,7 @@ fn is_blank_sql(sql: &str) -> bool {
 /// Prepares exactly one statement.
 pub fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<Statement<'c>, ExecError> {
     if is_blank_sql(sql) {
-        return Err(ExecError::stmt(
-            "SQL_NO_STATEMENT",
-            "SQL string does not contain any statement",
-        ));
+        return Err(ExecError::stmt("SQL_NO_STATEMENT", "SQL string does not contain any statement"));
     }
     conn.prepare(sql).map_err(|e| sqlite_error(&e))
 }
@@ -156,9 +143,7 @@ pub fn from_sql_value(v: ValueRef<'_>) -> Value {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::Integer { value: i },
         ValueRef::Real(f) => Value::Float { value: f },
-        ValueRef::Text(t) => Value::Text {
-            value: String::from_utf8_lossy(t).into_owned(),
-        },
+        ValueRef::Text(t) => Value::Text { value: String::from_utf8_lossy(t).into_owned() },
         ValueRef::Blob(b) => Value::Blob { value: b.to_vec() },
     }
 }
@@ -174,10 +159,7 @@ fn bind(stmt: &mut Statement<'_>, s: &Stmt) -> Result<(), ExecError> {
     if s.args.len() > count {
         return Err(ExecError::stmt(
             "ARGS_INVALID",
-            format!(
-                "Arguments do not match SQL parameters: {} values given for {count} parameters",
-                s.args.len()
-            ),
+            format!("Arguments do not match SQL parameters: {} values given for {count} parameters", s.args.len()),
         ));
     }
     for i in 1..=count {
@@ -199,8 +181,7 @@ fn bind(stmt: &mut Statement<'_>, s: &Stmt) -> Result<(), ExecError> {
                 format!("Arguments do not match SQL parameters: value for parameter {i} not found"),
             ));
         };
-        stmt.raw_bind_parameter(i, to_sql_value(value))
-            .map_err(|e| sqlite_error(&e))?;
+        stmt.raw_bind_parameter(i, to_sql_value(value)).map_err(|e| sqlite_error(&e))?;
     }
     Ok(())
 }
@@ -212,18 +193,13 @@ pub fn is_readonly(stmt: &Statement<'_>) -> bool {
 
 fn columns(stmt: &Statement<'_>) -> Vec<Col> {
     stmt.columns()
-        .map(|c| Col {
-            name: Some(c.name().to_owned()),
-            decltype: c.decl_type().map(str::to_owned),
-        })
+        .map(|c| Col { name: Some(c.name().to_owned()), decltype: c.decl_type().map(str::to_owned) })
         .collect()
 }
 
 fn looks_like_insert(sql: &str) -> bool {
     let t = sql.trim_start().to_ascii_lowercase();
-    t.starts_with("insert")
-        || t.starts_with("replace")
-        || (t.starts_with("with") && t.contains("insert"))
+    t.starts_with("insert") || t.starts_with("replace") || (t.starts_with("with") && t.contains("insert"))
 }
 
 /// Executes one statement. `read_only` refuses writes with [`ExecError::Forbidden`].
@@ -250,18 +226,15 @@ pub fn execute_stmt(
         while let Some(row) = rows.next().map_err(|e| sqlite_error(&e))? {
             let mut vals = Vec::with_capacity(ncols);
             for i in 0..ncols {
-                vals.push(from_sql_value(
-                    row.get_ref(i).map_err(|e| sqlite_error(&e))?,
-                ));
+                vals.push(from_sql_value(row.get_ref(i).map_err(|e| sqlite_error(&e))?));
             }
             rows_out.push(vals);
         }
     }
     let changes = if readonly { 0 } else { conn.changes() };
     let rowid_after = conn.last_insert_rowid();
-    let last_insert_rowid = (changes > 0
-        && (rowid_after != rowid_before || looks_like_insert(sql)))
-    .then_some(rowid_after);
+    let last_insert_rowid =
+        (changes > 0 && (rowid_after != rowid_before || looks_like_insert(sql))).then_some(rowid_after);
     Ok(StmtResult {
         cols,
         rows_read: rows_out.len() as u64,
@@ -278,12 +251,7 @@ pub fn execute_stmt(
 pub fn describe(conn: &Connection, sql: &str) -> Result<DescribeResult, ExecError> {
     let stmt = prepare(conn, sql)?;
     let params = (1..=stmt.parameter_count())
-        .map(|i| DescribeParam {
-            name: stmt
-                .parameter_name(i)
-                .filter(|n| !n.starts_with('?'))
-                .map(str::to_owned),
-        })
+        .map(|i| DescribeParam { name: stmt.parameter_name(i).filter(|n| !n.starts_with('?')).map(str::to_owned) })
         .collect();
     Ok(DescribeResult {
         params,
@@ -294,12 +262,7 @@ pub fn describe(conn: &Connection, sql: &str) -> Result<DescribeResult, ExecErro
 }
 
 /// Runs a script statement by statement, stopping at the first error.
-pub fn sequence(
-    conn: &Connection,
-    sql: &str,
-    read_only: bool,
-    mut after_each: impl FnMut(),
-) -> Result<(), ExecError> {
+pub fn sequence(conn: &Connection, sql: &str, read_only: bool, mut after_each: impl FnMut()) -> Result<(), ExecError> {
     let mut rest = sql;
     while !is_blank_sql(rest) {
         let (stmt, tail) = prepare_one(conn, rest)?;
@@ -328,10 +291,7 @@ pub fn sequence(
 }
 
 /// Prepares the first statement of `sql`; returns it and the byte offset of the rest.
-fn prepare_one<'c>(
-    conn: &'c Connection,
-    sql: &str,
-) -> Result<(Option<Statement<'c>>, usize), ExecError> {
+fn prepare_one<'c>(conn: &'c Connection, sql: &str) -> Result<(Option<Statement<'c>>, usize), ExecError> {
     // rusqlite refuses trailing statements in `prepare`, so find the statement end with
     // `sqlite3_complete` on growing prefixes split at semicolons.
     let mut end = sql.len();

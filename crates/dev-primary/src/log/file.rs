@@ -54,11 +54,7 @@ impl LogHeader {
     }
 
     fn decode(b: &[u8]) -> Option<Self> {
-        let u64_at = |o: usize| {
-            b.get(o..o + 8)
-                .and_then(|s| s.try_into().ok())
-                .map(u64::from_le_bytes)
-        };
+        let u64_at = |o: usize| b.get(o..o + 8).and_then(|s| s.try_into().ok()).map(u64::from_le_bytes);
         if b.len() < LOG_HEADER_LEN as usize || u64_at(0)? != MAGIC {
             return None;
         }
@@ -68,12 +64,7 @@ impl LogHeader {
         if version != VERSION || page_size != LIBSQL_PAGE_SIZE as i32 {
             return None;
         }
-        Some(Self {
-            start_checksum: u64_at(8)?,
-            log_id,
-            start_frame_no: u64_at(32)?,
-            frame_count: u64_at(40)?,
-        })
+        Some(Self { start_checksum: u64_at(8)?, log_id, start_frame_no: u64_at(32)?, frame_count: u64_at(40)? })
     }
 }
 
@@ -98,35 +89,18 @@ pub struct LogFile {
 
 impl LogFile {
     /// Creates (or replaces) a log file at `path`, fsynced.
-    pub fn create(
-        path: &Path,
-        log_id: u128,
-        start_frame_no: u64,
-        start_checksum: u64,
-    ) -> io::Result<Self> {
-        let header = LogHeader {
-            start_checksum,
-            log_id,
-            start_frame_no,
-            frame_count: 0,
-        };
+    pub fn create(path: &Path, log_id: u128, start_frame_no: u64, start_checksum: u64) -> io::Result<Self> {
+        let header = LogHeader { start_checksum, log_id, start_frame_no, frame_count: 0 };
         let tmp = path.with_extension("tmp");
         {
-            let mut f = OpenOptions::new()
-                .create(true)
-                .truncate(true)
-                .write(true)
-                .open(&tmp)?;
+            let mut f = OpenOptions::new().create(true).truncate(true).write(true).open(&tmp)?;
             f.write_all(&header.encode())?;
             f.sync_all()?;
         }
         std::fs::rename(&tmp, path)?;
         sync_parent(path)?;
         let file = OpenOptions::new().read(true).write(true).open(path)?;
-        Ok(Self {
-            file: Arc::new(file),
-            header,
-        })
+        Ok(Self { file: Arc::new(file), header })
     }
 
     /// Opens and validates an existing log; `None` if it is missing or its header is damaged.
@@ -145,11 +119,7 @@ impl LogFile {
         };
         let len = file.metadata()?.len();
         let available = len.saturating_sub(LOG_HEADER_LEN) / FRAME_LEN;
-        let mut scan = LogScan {
-            frame_count: 0,
-            last_checksum: header.start_checksum,
-            last_size_after: None,
-        };
+        let mut scan = LogScan { frame_count: 0, last_checksum: header.start_checksum, last_size_after: None };
         let mut checksum = header.start_checksum;
         let mut buf = vec![0u8; FRAME_LEN as usize];
         for i in 0..available {
@@ -157,9 +127,7 @@ impl LogFile {
             let Ok(frame) = Frame::decode(&buf) else {
                 break;
             };
-            if frame.header.frame_no != header.start_frame_no + i
-                || !frame.verify_checksum(checksum)
-            {
+            if frame.header.frame_no != header.start_frame_no + i || !frame.verify_checksum(checksum) {
                 break;
             }
             checksum = frame.header.checksum;
@@ -176,19 +144,12 @@ impl LogFile {
             file.set_len(keep)?;
             file.sync_all()?;
         }
-        Ok(Some((
-            Self {
-                file: Arc::new(file),
-                header,
-            },
-            scan,
-        )))
+        Ok(Some((Self { file: Arc::new(file), header }, scan)))
     }
 
     /// Appends encoded frames after `frame_count` existing frames and fsyncs.
     pub fn append(&self, frame_count: u64, frames: &[u8]) -> io::Result<()> {
-        self.file
-            .write_all_at(frames, LOG_HEADER_LEN + frame_count * FRAME_LEN)?;
+        self.file.write_all_at(frames, LOG_HEADER_LEN + frame_count * FRAME_LEN)?;
         let count = frame_count + frames.len() as u64 / FRAME_LEN;
         self.file.write_all_at(&count.to_le_bytes(), 40)?;
         self.file.sync_data()
@@ -200,8 +161,7 @@ impl LogFile {
         let idx = frame_no
             .checked_sub(self.header.start_frame_no)
             .ok_or_else(|| io::Error::other("frame before log start"))?;
-        self.file
-            .read_exact_at(&mut buf, LOG_HEADER_LEN + idx * FRAME_LEN)?;
+        self.file.read_exact_at(&mut buf, LOG_HEADER_LEN + idx * FRAME_LEN)?;
         Ok(buf)
     }
 
@@ -211,8 +171,7 @@ impl LogFile {
         let idx = frame_no
             .checked_sub(self.header.start_frame_no)
             .ok_or_else(|| io::Error::other("frame before log start"))?;
-        self.file
-            .read_exact_at(&mut buf, LOG_HEADER_LEN + idx * FRAME_LEN)?;
+        self.file.read_exact_at(&mut buf, LOG_HEADER_LEN + idx * FRAME_LEN)?;
         FrameHeader::decode(&buf).map_err(io::Error::other)
     }
 }
@@ -244,10 +203,7 @@ mod tests {
         assert_eq!(scan.frame_count, 2);
         assert_eq!(scan.last_checksum, f1.header.checksum);
         assert_eq!(log.header.log_id, 7);
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().len(),
-            LOG_HEADER_LEN + 2 * FRAME_LEN
-        );
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), LOG_HEADER_LEN + 2 * FRAME_LEN);
         assert_eq!(log.read_header(1).unwrap(), f1.header);
     }
 }

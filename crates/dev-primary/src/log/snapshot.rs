@@ -47,9 +47,7 @@ impl SnapshotFile {
     /// Writes a snapshot from encoded frames (any order; one per page) and fsyncs it.
     pub fn write(dir: &Path, header: SnapshotHeader, mut frames: Vec<Vec<u8>>) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        frames.sort_by_key(|f| {
-            std::cmp::Reverse(FrameHeader::decode(f).map(|h| h.frame_no).unwrap_or(0))
-        });
+        frames.sort_by_key(|f| std::cmp::Reverse(FrameHeader::decode(f).map(|h| h.frame_no).unwrap_or(0)));
         let n = frames.len();
         let path = dir.join(format!(
             "{}-{}-{}.snap",
@@ -59,11 +57,7 @@ impl SnapshotFile {
         ));
         let tmp = path.with_extension("tmp");
         {
-            let mut f = OpenOptions::new()
-                .create(true)
-                .truncate(true)
-                .write(true)
-                .open(&tmp)?;
+            let mut f = OpenOptions::new().create(true).truncate(true).write(true).open(&tmp)?;
             let mut h = [0u8; HEADER_LEN as usize];
             h[0..16].copy_from_slice(&header.log_id.to_le_bytes());
             h[16..24].copy_from_slice(&header.start_frame_no.to_le_bytes());
@@ -83,15 +77,8 @@ impl SnapshotFile {
         }
         std::fs::rename(&tmp, &path)?;
         sync_parent(&path)?;
-        let header = SnapshotHeader {
-            frame_count: n as u64,
-            ..header
-        };
-        Ok(Self {
-            file: Arc::new(File::open(&path)?),
-            path,
-            header,
-        })
+        let header = SnapshotHeader { frame_count: n as u64, ..header };
+        Ok(Self { file: Arc::new(File::open(&path)?), path, header })
     }
 
     /// Opens the snapshot of `log_id` with the highest end in `dir`, deleting others of that log.
@@ -152,11 +139,7 @@ impl SnapshotFile {
         if file.metadata()?.len() != HEADER_LEN + header.frame_count * FRAME_LEN {
             return Ok(None);
         }
-        Ok(Some(Self {
-            file: Arc::new(file),
-            path: path.to_path_buf(),
-            header,
-        }))
+        Ok(Some(Self { file: Arc::new(file), path: path.to_path_buf(), header }))
     }
 
     /// All frames, encoded, in file order (descending frame_no).
@@ -164,8 +147,7 @@ impl SnapshotFile {
         let mut out = Vec::with_capacity(self.header.frame_count as usize);
         for i in 0..self.header.frame_count {
             let mut buf = vec![0u8; FRAME_LEN as usize];
-            self.file
-                .read_exact_at(&mut buf, HEADER_LEN + i * FRAME_LEN)?;
+            self.file.read_exact_at(&mut buf, HEADER_LEN + i * FRAME_LEN)?;
             out.push(buf);
         }
         Ok(out)

@@ -12,25 +12,13 @@ use crate::routes::http_access;
 use crate::{AppError, AppState};
 
 /// `POST /v2/pipeline`.
-pub async fn handle_post_pipeline_v2(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    pipeline(state, headers, body, Version::V2)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+pub async fn handle_post_pipeline_v2(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    pipeline(state, headers, body, Version::V2).await.unwrap_or_else(IntoResponse::into_response)
 }
 
 /// `POST /v3/pipeline`.
-pub async fn handle_post_pipeline_v3(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    pipeline(state, headers, body, Version::V3)
-        .await
-        .unwrap_or_else(IntoResponse::into_response)
+pub async fn handle_post_pipeline_v3(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    pipeline(state, headers, body, Version::V3).await.unwrap_or_else(IntoResponse::into_response)
 }
 
 impl From<PipelineError> for AppError {
@@ -44,24 +32,14 @@ impl From<PipelineError> for AppError {
     }
 }
 
-async fn pipeline(
-    state: AppState,
-    headers: HeaderMap,
-    body: Bytes,
-    version: Version,
-) -> Result<Response, AppError> {
+async fn pipeline(state: AppState, headers: HeaderMap, body: Bytes, version: Version) -> Result<Response, AppError> {
     let access = http_access(&state, &headers)?;
     let req = parse_pipeline_request(&body).map_err(AppError::HranaProtocol)?;
     check_version(&req, version)?;
     let mut out = state.streams.checkout(req.baton.as_deref()).await?;
     let st = state.clone();
     let joined = tokio::task::spawn_blocking(move || {
-        let r = run_requests(
-            &st.primary,
-            &mut out,
-            &req.requests,
-            access == Access::ReadOnly,
-        );
+        let r = run_requests(&st.primary, &mut out, &req.requests, access == Access::ReadOnly);
         (out, r)
     })
     .await
@@ -70,8 +48,8 @@ async fn pipeline(
     match result {
         Ok((results, closed)) => {
             let baton = state.streams.checkin(out, closed);
-            let body = serde_json::to_string(&response_body(baton, results))
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let body =
+                serde_json::to_string(&response_body(baton, results)).map_err(|e| AppError::Internal(e.to_string()))?;
             Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
         }
         Err(e) => {

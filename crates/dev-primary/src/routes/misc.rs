@@ -12,10 +12,7 @@ pub async fn handle_get_health() -> StatusCode {
 
 /// `GET /version`.
 pub async fn handle_get_version() -> String {
-    format!(
-        "libsql-edge-primary {} (sqld 0.24.33 compatible)",
-        env!("CARGO_PKG_VERSION")
-    )
+    format!("libsql-edge-primary {} (sqld 0.24.33 compatible)", env!("CARGO_PKG_VERSION"))
 }
 
 /// `GET /v2`, `GET /v3`.
