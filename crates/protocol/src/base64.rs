@@ -9,11 +9,7 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 pub fn encode_unpadded(data: &[u8]) -> String {
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         let chars = chunk.len() + 1;
         for i in 0..chars {
@@ -25,10 +21,7 @@ pub fn encode_unpadded(data: &[u8]) -> String {
 
 /// Decodes, accepting missing or present padding.
 pub fn decode(text: &str) -> Result<Vec<u8>> {
-    let bad = || Error::InvalidField {
-        field: "base64",
-        value: text.chars().take(16).collect(),
-    };
+    let bad = || Error::InvalidField { field: "base64", value: text.chars().take(16).collect() };
     let t = text.trim_end_matches('=');
     if text.len() - t.len() > 2 || t.len() % 4 == 1 {
         return Err(bad());

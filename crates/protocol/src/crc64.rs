@@ -19,11 +19,7 @@ const fn build_table() -> [u64; 256] {
         let mut c = i as u64;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 == 1 {
-                (c >> 1) ^ POLY_REFLECTED
-            } else {
-                c >> 1
-            };
+            c = if c & 1 == 1 { (c >> 1) ^ POLY_REFLECTED } else { c >> 1 };
             k += 1;
         }
         table[i] = c;

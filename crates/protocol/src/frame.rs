@@ -76,23 +76,9 @@ pub struct Frame {
 
 impl Frame {
     /// Builds a frame whose checksum chains from `prev_checksum`.
-    pub fn new(
-        frame_no: u64,
-        prev_checksum: u64,
-        page_no: u32,
-        size_after: u32,
-        page: Vec<u8>,
-    ) -> Self {
+    pub fn new(frame_no: u64, prev_checksum: u64, page_no: u32, size_after: u32, page: Vec<u8>) -> Self {
         let checksum = crc64_chain(prev_checksum, &page);
-        Self {
-            header: FrameHeader {
-                frame_no,
-                checksum,
-                page_no,
-                size_after,
-            },
-            page,
-        }
+        Self { header: FrameHeader { frame_no, checksum, page_no, size_after }, page }
     }
 
     /// Encodes header and page (`24 + page.len()` bytes).
@@ -112,15 +98,9 @@ impl Frame {
             return Err(Error::InvalidFrameLen { len: bytes.len() });
         }
         if header.page_no == 0 {
-            return Err(Error::InvalidField {
-                field: "page_no",
-                value: "0".into(),
-            });
+            return Err(Error::InvalidField { field: "page_no", value: "0".into() });
         }
-        Ok(Self {
-            header,
-            page: page.to_vec(),
-        })
+        Ok(Self { header, page: page.to_vec() })
     }
 
     /// Whether this frame's checksum is the chain value after `prev_checksum`.
@@ -171,12 +151,7 @@ mod tests {
 
     #[test]
     fn frame_header_layout_is_little_endian() {
-        let h = FrameHeader {
-            frame_no: 1,
-            checksum: 2,
-            page_no: 3,
-            size_after: 0,
-        };
+        let h = FrameHeader { frame_no: 1, checksum: 2, page_no: 3, size_after: 0 };
         let b = h.encode();
         assert_eq!(&b[0..8], &[1, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(&b[8..16], &[2, 0, 0, 0, 0, 0, 0, 0]);
@@ -187,14 +162,8 @@ mod tests {
     #[test]
     fn frame_truncated_or_garbage_is_an_error() {
         let bytes = Frame::new(0, 0, 1, 1, page(1)).encode();
-        assert!(matches!(
-            Frame::decode(&bytes[..10]),
-            Err(Error::Truncated { .. })
-        ));
-        assert!(matches!(
-            Frame::decode(&bytes[..4000]),
-            Err(Error::InvalidFrameLen { .. })
-        ));
+        assert!(matches!(Frame::decode(&bytes[..10]), Err(Error::Truncated { .. })));
+        assert!(matches!(Frame::decode(&bytes[..4000]), Err(Error::InvalidFrameLen { .. })));
         assert!(Frame::decode(&[]).is_err());
         let mut zero_page_no = bytes.clone();
         zero_page_no[16..20].copy_from_slice(&[0; 4]);

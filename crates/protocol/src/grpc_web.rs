@@ -62,59 +62,39 @@ pub struct GrpcStatus {
 impl GrpcStatus {
     /// The OK status.
     pub fn ok() -> Self {
-        Self {
-            code: code::OK,
-            message: String::new(),
-        }
+        Self { code: code::OK, message: String::new() }
     }
 
     /// A status with a code and message.
     pub fn new(code: u32, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
+        Self { code, message: message.into() }
     }
 
     /// The trailer-frame payload: `grpc-status:N\r\n` plus `grpc-message:…\r\n` when non-empty.
     pub fn trailer_text(&self) -> String {
         let mut s = format!("grpc-status:{}\r\n", self.code);
         if !self.message.is_empty() {
-            s.push_str(&format!(
-                "grpc-message:{}\r\n",
-                percent_encode(&self.message)
-            ));
+            s.push_str(&format!("grpc-message:{}\r\n", percent_encode(&self.message)));
         }
         s
     }
 
     /// Parses a trailer payload (`name:value\r\n` lines, names case-insensitive).
     pub fn parse_trailer_text(bytes: &[u8]) -> Result<Self> {
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| Error::GrpcWebFraming("trailers are not UTF-8"))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| Error::GrpcWebFraming("trailers are not UTF-8"))?;
         let mut code = None;
         let mut message = String::new();
         for line in text.split("\r\n").filter(|l| !l.is_empty()) {
-            let (name, value) = line
-                .split_once(':')
-                .ok_or(Error::GrpcWebFraming("trailer line without ':'"))?;
+            let (name, value) = line.split_once(':').ok_or(Error::GrpcWebFraming("trailer line without ':'"))?;
             match name.trim().to_ascii_lowercase().as_str() {
                 "grpc-status" => {
-                    code = Some(
-                        value
-                            .trim()
-                            .parse()
-                            .map_err(|_| Error::GrpcWebFraming("grpc-status is not a number"))?,
-                    )
+                    code = Some(value.trim().parse().map_err(|_| Error::GrpcWebFraming("grpc-status is not a number"))?)
                 }
                 "grpc-message" => message = percent_decode(value.trim()),
                 _ => {}
             }
         }
-        Ok(Self {
-            code: code.ok_or(Error::GrpcWebFraming("trailers without grpc-status"))?,
-            message,
-        })
+        Ok(Self { code: code.ok_or(Error::GrpcWebFraming("trailers without grpc-status"))?, message })
     }
 
     /// Reads a trailers-only status from response header values (`grpc-status`, `grpc-message`).
@@ -124,10 +104,7 @@ impl GrpcStatus {
             status
                 .trim()
                 .parse()
-                .map(|code| Self {
-                    code,
-                    message: message.map(percent_decode).unwrap_or_default(),
-                })
+                .map(|code| Self { code, message: message.map(percent_decode).unwrap_or_default() })
                 .map_err(|_| Error::GrpcWebFraming("grpc-status header is not a number")),
         )
     }
@@ -171,9 +148,7 @@ pub fn decode_frame(bytes: &[u8]) -> Result<Option<(GrpcWebFrame, usize)>> {
     }
     let flags = bytes[0];
     let len = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]) as usize;
-    let end = FRAME_PREFIX_LEN
-        .checked_add(len)
-        .ok_or(Error::GrpcWebFraming("frame length overflows"))?;
+    let end = FRAME_PREFIX_LEN.checked_add(len).ok_or(Error::GrpcWebFraming("frame length overflows"))?;
     if bytes.len() < end {
         return Ok(None);
     }
@@ -197,11 +172,7 @@ pub fn decode_body(mut bytes: &[u8]) -> Result<Vec<GrpcWebFrame>> {
                 bytes = &bytes[used..];
             }
             None => {
-                return Err(Error::Truncated {
-                    what: "grpc-web frame",
-                    needed: FRAME_PREFIX_LEN,
-                    got: bytes.len(),
-                })
+                return Err(Error::Truncated { what: "grpc-web frame", needed: FRAME_PREFIX_LEN, got: bytes.len() })
             }
         }
     }
@@ -215,17 +186,9 @@ pub fn decode_request_body(bytes: &[u8]) -> Result<Vec<u8>> {
     }
     match decode_frame(bytes)? {
         Some((GrpcWebFrame::Data(msg), used)) if used == bytes.len() => Ok(msg),
-        Some((GrpcWebFrame::Data(_), _)) => Err(Error::GrpcWebFraming(
-            "trailing bytes after the request message",
-        )),
-        Some((GrpcWebFrame::Trailers(_), _)) => {
-            Err(Error::GrpcWebFraming("request holds a trailer frame"))
-        }
-        None => Err(Error::Truncated {
-            what: "grpc-web request",
-            needed: FRAME_PREFIX_LEN,
-            got: bytes.len(),
-        }),
+        Some((GrpcWebFrame::Data(_), _)) => Err(Error::GrpcWebFraming("trailing bytes after the request message")),
+        Some((GrpcWebFrame::Trailers(_), _)) => Err(Error::GrpcWebFraming("request holds a trailer frame")),
+        None => Err(Error::Truncated { what: "grpc-web request", needed: FRAME_PREFIX_LEN, got: bytes.len() }),
     }
 }
 
@@ -236,16 +199,11 @@ pub fn decode_response_body(bytes: &[u8]) -> Result<(Vec<Vec<u8>>, GrpcStatus)> 
     for frame in decode_body(bytes)? {
         match frame {
             GrpcWebFrame::Data(m) if status.is_none() => messages.push(m),
-            GrpcWebFrame::Data(_) => {
-                return Err(Error::GrpcWebFraming("data frame after trailers"))
-            }
+            GrpcWebFrame::Data(_) => return Err(Error::GrpcWebFraming("data frame after trailers")),
             GrpcWebFrame::Trailers(s) => status = Some(s),
         }
     }
-    Ok((
-        messages,
-        status.ok_or(Error::GrpcWebFraming("response without trailers"))?,
-    ))
+    Ok((messages, status.ok_or(Error::GrpcWebFraming("response without trailers"))?))
 }
 
 /// Percent-encodes a `grpc-message` (gRPC spec: every byte outside 0x20..=0x7E and `%` itself).
@@ -311,9 +269,7 @@ mod tests {
         assert_eq!(s.message_header(), "snapshot%20not%20found");
         let back = GrpcStatus::parse_trailer_text(s.trailer_text().as_bytes()).unwrap();
         assert_eq!(back, s);
-        let h = GrpcStatus::from_headers(Some("14"), Some("snapshot%20not%20found"))
-            .unwrap()
-            .unwrap();
+        let h = GrpcStatus::from_headers(Some("14"), Some("snapshot%20not%20found")).unwrap().unwrap();
         assert_eq!(h, s);
         assert!(GrpcStatus::from_headers(None, None).is_none());
         assert_eq!(percent_decode("100%"), "100%");
@@ -322,10 +278,7 @@ mod tests {
 
     #[test]
     fn request_body_is_one_data_frame() {
-        assert_eq!(
-            decode_request_body(&[0, 0, 0, 0, 2, 8, 0x23]).unwrap(),
-            vec![8, 0x23]
-        );
+        assert_eq!(decode_request_body(&[0, 0, 0, 0, 2, 8, 0x23]).unwrap(), vec![8, 0x23]);
         assert_eq!(decode_request_body(&[]).unwrap(), Vec::<u8>::new());
         assert!(decode_request_body(&[0, 0, 0, 0, 5, 1]).is_err());
         assert!(decode_request_body(&[0, 0, 0, 0, 1, 1, 2]).is_err());
@@ -338,9 +291,6 @@ mod tests {
         assert!(decode_response_body(&[0, 0, 0, 0, 1, 9]).is_err()); // no trailers
         assert!(decode_response_body(&[0x80, 0, 0, 0, 3, b'a', b'b', b'c']).is_err());
         assert!(decode_response_body(&[0xff, 0xff, 0xff, 0xff, 0xff]).is_err());
-        assert!(matches!(
-            decode_frame(&[0, 0xff, 0xff, 0xff, 0xff, 0]),
-            Ok(None)
-        ));
+        assert!(matches!(decode_frame(&[0, 0xff, 0xff, 0xff, 0xff, 0]), Ok(None)));
     }
 }

@@ -54,11 +54,7 @@ pub enum StreamRequest {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sql_id: Option<i32>,
         /// Ignored by a primary.
-        #[serde(
-            default,
-            skip_serializing_if = "Option::is_none",
-            with = "opt_u64_text"
-        )]
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_u64_text")]
         replication_index: Option<u64>,
     },
     /// Describe a statement.
@@ -70,11 +66,7 @@ pub enum StreamRequest {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         sql_id: Option<i32>,
         /// Ignored by a primary.
-        #[serde(
-            default,
-            skip_serializing_if = "Option::is_none",
-            with = "opt_u64_text"
-        )]
+        #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_u64_text")]
         replication_index: Option<u64>,
     },
     /// Store SQL text under an id for this stream.
@@ -112,11 +104,7 @@ pub struct Stmt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub want_rows: Option<bool>,
     /// Ignored by a primary.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "opt_u64_text"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_u64_text")]
     pub replication_index: Option<u64>,
 }
 
@@ -135,11 +123,7 @@ pub struct Batch {
     /// Steps in order.
     pub steps: Vec<BatchStep>,
     /// Ignored by a primary.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        with = "opt_u64_text"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_u64_text")]
     pub replication_index: Option<u64>,
 }
 
@@ -192,9 +176,7 @@ impl BatchCond {
         match self {
             BatchCond::IsAutocommit => true,
             BatchCond::Not { cond } => cond.uses_is_autocommit(),
-            BatchCond::And { conds } | BatchCond::Or { conds } => {
-                conds.iter().any(Self::uses_is_autocommit)
-            }
+            BatchCond::And { conds } | BatchCond::Or { conds } => conds.iter().any(Self::uses_is_autocommit),
             BatchCond::Ok { .. } | BatchCond::Error { .. } => false,
         }
     }
@@ -366,9 +348,7 @@ impl<'de> serde::de::Visitor<'de> for I64TextVisitor {
         f.write_str("a borrowed string")
     }
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<i64, E> {
-        v.parse().map_err(|_| {
-            E::invalid_value(serde::de::Unexpected::Str(v), &"a decimal 64-bit integer")
-        })
+        v.parse().map_err(|_| E::invalid_value(serde::de::Unexpected::Str(v), &"a decimal 64-bit integer"))
     }
 }
 
@@ -428,9 +408,7 @@ mod opt_u64_text {
         match Option::<TextOrNumber>::deserialize(d)? {
             None => Ok(None),
             Some(TextOrNumber::U(n)) => Ok(Some(n)),
-            Some(TextOrNumber::I(n)) => {
-                u64::try_from(n).map(Some).map_err(serde::de::Error::custom)
-            }
+            Some(TextOrNumber::I(n)) => u64::try_from(n).map(Some).map_err(serde::de::Error::custom),
             Some(TextOrNumber::Text(t)) => t.parse().map(Some).map_err(serde::de::Error::custom),
         }
     }
@@ -447,9 +425,7 @@ mod opt_i64_text {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
         match Option::<TextOrNumber>::deserialize(d)? {
             None => Ok(None),
-            Some(TextOrNumber::U(n)) => {
-                i64::try_from(n).map(Some).map_err(serde::de::Error::custom)
-            }
+            Some(TextOrNumber::U(n)) => i64::try_from(n).map(Some).map_err(serde::de::Error::custom),
             Some(TextOrNumber::I(n)) => Ok(Some(n)),
             Some(TextOrNumber::Text(t)) => t.parse().map(Some).map_err(serde::de::Error::custom),
         }
@@ -459,8 +435,7 @@ mod opt_i64_text {
 /// Parses a pipeline request body, giving sqld's 400 message on failure
 /// (`Cannot deserialize client message from JSON: …`).
 pub fn parse_pipeline_request(body: &[u8]) -> Result<PipelineReqBody, String> {
-    serde_json::from_slice(body)
-        .map_err(|e| format!("Cannot deserialize client message from JSON: {e}"))
+    serde_json::from_slice(body).map_err(|e| format!("Cannot deserialize client message from JSON: {e}"))
 }
 
 #[cfg(test)]

@@ -48,15 +48,7 @@ pub enum Position {
 impl fmt::Display for LogId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let h = format!("{:032x}", self.0);
-        write!(
-            f,
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
+        write!(f, "{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
     }
 }
 
@@ -68,16 +60,11 @@ impl FromStr for LogId {
         let groups: Vec<&str> = s.split('-').collect();
         let widths = [8, 4, 4, 4, 12];
         let well_formed = groups.len() == widths.len()
-            && groups
-                .iter()
-                .zip(widths)
-                .all(|(g, w)| g.len() == w && g.bytes().all(|b| b.is_ascii_hexdigit()));
+            && groups.iter().zip(widths).all(|(g, w)| g.len() == w && g.bytes().all(|b| b.is_ascii_hexdigit()));
         if !well_formed {
             return Err(Error::InvalidLogId(s.to_string()));
         }
-        u128::from_str_radix(&groups.concat(), 16)
-            .map(LogId)
-            .map_err(|_| Error::InvalidLogId(s.to_string()))
+        u128::from_str_radix(&groups.concat(), 16).map(LogId).map_err(|_| Error::InvalidLogId(s.to_string()))
     }
 }
 
@@ -85,10 +72,7 @@ impl fmt::Display for Position {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Position::Sqld { log_id, frame_no } => write!(f, "sqld:{log_id}/{}", frame_no.0),
-            Position::Http {
-                generation,
-                frame_no,
-            } => write!(f, "http:{}/{}", generation.0, frame_no.0),
+            Position::Http { generation, frame_no } => write!(f, "http:{}/{}", generation.0, frame_no.0),
             Position::Revision(r) => write!(f, "rev:{}", r.0),
         }
     }
@@ -98,13 +82,8 @@ impl FromStr for Position {
     type Err = Error;
 
     fn from_str(text: &str) -> Result<Self> {
-        let bad = |reason| Error::InvalidPosition {
-            text: text.to_string(),
-            reason,
-        };
-        let (kind, rest) = text
-            .split_once(':')
-            .ok_or_else(|| bad("missing protocol prefix"))?;
+        let bad = |reason| Error::InvalidPosition { text: text.to_string(), reason };
+        let (kind, rest) = text.split_once(':').ok_or_else(|| bad("missing protocol prefix"))?;
         match kind {
             "rev" => Ok(Position::Revision(Revision(rest.to_string()))),
             "sqld" | "http" => {
@@ -114,12 +93,8 @@ impl FromStr for Position {
                     let log_id = id.parse().map_err(|_| bad("log_id is not a UUID"))?;
                     Ok(Position::Sqld { log_id, frame_no })
                 } else {
-                    let generation =
-                        Generation(id.parse().map_err(|_| bad("generation is not a u32"))?);
-                    Ok(Position::Http {
-                        generation,
-                        frame_no,
-                    })
+                    let generation = Generation(id.parse().map_err(|_| bad("generation is not a u32"))?);
+                    Ok(Position::Http { generation, frame_no })
                 }
             }
             _ => Err(bad("unknown protocol prefix")),
@@ -137,14 +112,8 @@ mod tests {
     #[test]
     fn position_text_form_round_trips() {
         let cases = [
-            Position::Sqld {
-                log_id: LogId(0x0123_4567_89ab_cdef_0011_2233_4455_6677),
-                frame_no: FrameNo(1320),
-            },
-            Position::Http {
-                generation: Generation(3),
-                frame_no: FrameNo(128),
-            },
+            Position::Sqld { log_id: LogId(0x0123_4567_89ab_cdef_0011_2233_4455_6677), frame_no: FrameNo(1320) },
+            Position::Http { generation: Generation(3), frame_no: FrameNo(128) },
             Position::Revision(Revision("1319".into())),
             Position::Revision(Revision(String::new())),
         ];
@@ -163,20 +132,12 @@ mod tests {
 
     #[test]
     fn position_garbage_is_rejected_with_code() {
-        for bad in [
-            "",
-            "sqld:",
-            "sqld:abc/1",
-            "http:x/1",
-            "http:1/-1",
-            "zzz:1/1",
-            "sqld:d1e5a3f0-1b2c-4d5e-8f90-a1b2c3d4e5f6",
-        ] {
+        for bad in
+            ["", "sqld:", "sqld:abc/1", "http:x/1", "http:1/-1", "zzz:1/1", "sqld:d1e5a3f0-1b2c-4d5e-8f90-a1b2c3d4e5f6"]
+        {
             let err = bad.parse::<Position>().unwrap_err();
             assert_eq!(err.code(), "INVALID_POSITION", "{bad}");
         }
-        assert!("g1e5a3f0-1b2c-4d5e-8f90-a1b2c3d4e5f6"
-            .parse::<LogId>()
-            .is_err());
+        assert!("g1e5a3f0-1b2c-4d5e-8f90-a1b2c3d4e5f6".parse::<LogId>().is_err());
     }
 }

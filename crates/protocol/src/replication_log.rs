@@ -142,10 +142,7 @@ pub struct Frames {
 
 /// Decodes a protobuf message, mapping prost's error to [`Error::Protobuf`].
 pub fn decode_message<M: Message + Default>(message: &'static str, bytes: &[u8]) -> Result<M> {
-    M::decode(bytes).map_err(|e| Error::Protobuf {
-        message,
-        reason: e.to_string(),
-    })
+    M::decode(bytes).map_err(|e| Error::Protobuf { message, reason: e.to_string() })
 }
 
 #[cfg(test)]
@@ -157,53 +154,30 @@ mod tests {
 
     #[test]
     fn hello_request_encodes_like_the_official_client() {
-        let m = HelloRequest {
-            handshake_version: Some(1),
-        };
+        let m = HelloRequest { handshake_version: Some(1) };
         assert_eq!(m.encode_to_vec(), vec![0x08, 0x01]);
-        assert_eq!(
-            decode_message::<HelloRequest>("HelloRequest", &[8, 1]).unwrap(),
-            m
-        );
+        assert_eq!(decode_message::<HelloRequest>("HelloRequest", &[8, 1]).unwrap(), m);
     }
 
     #[test]
     fn log_offset_zero_is_empty_and_35_is_0823() {
-        assert!(LogOffset {
-            next_offset: 0,
-            wal_flavor: None
-        }
-        .encode_to_vec()
-        .is_empty());
-        assert_eq!(
-            LogOffset {
-                next_offset: 35,
-                wal_flavor: None
-            }
-            .encode_to_vec(),
-            vec![8, 0x23]
-        );
+        assert!(LogOffset { next_offset: 0, wal_flavor: None }.encode_to_vec().is_empty());
+        assert_eq!(LogOffset { next_offset: 35, wal_flavor: None }.encode_to_vec(), vec![8, 0x23]);
     }
 
     #[test]
     fn default_config_encodes_as_observed() {
         let bytes = DatabaseConfig::sqld_default().encode_to_vec();
         let expected = [
-            0x20, 0xc0, 0xec, 0xe9, 0xd9, 0xb6, 0xc1, 0x37, 0x40, 0x05, 0x50, 0xc0, 0x96, 0xb1,
-            0x02, 0x58, 0x00, 0x68, 0x00,
+            0x20, 0xc0, 0xec, 0xe9, 0xd9, 0xb6, 0xc1, 0x37, 0x40, 0x05, 0x50, 0xc0, 0x96, 0xb1, 0x02, 0x58, 0x00, 0x68,
+            0x00,
         ];
         assert_eq!(bytes, expected);
     }
 
     #[test]
     fn frames_round_trip_and_garbage_fails() {
-        let f = Frames {
-            frames: vec![Frame {
-                data: vec![1, 2, 3],
-                timestamp: Some(5),
-                durable_frame_no: None,
-            }],
-        };
+        let f = Frames { frames: vec![Frame { data: vec![1, 2, 3], timestamp: Some(5), durable_frame_no: None }] };
         let b = f.encode_to_vec();
         assert_eq!(decode_message::<Frames>("Frames", &b).unwrap(), f);
         assert!(decode_message::<Frames>("Frames", &b[..b.len() - 1]).is_err());

@@ -117,22 +117,13 @@ impl WalHeader {
             checksum2: w(7),
         };
         if h.magic != WAL_MAGIC_LE && h.magic != WAL_MAGIC_BE {
-            return Err(Error::InvalidField {
-                field: "WAL magic",
-                value: format!("{:#x}", h.magic),
-            });
+            return Err(Error::InvalidField { field: "WAL magic", value: format!("{:#x}", h.magic) });
         }
         if !is_valid_page_size(h.page_size as usize) {
-            return Err(Error::InvalidField {
-                field: "WAL page size",
-                value: h.page_size.to_string(),
-            });
+            return Err(Error::InvalidField { field: "WAL page size", value: h.page_size.to_string() });
         }
         if wal_checksum(h.big_endian_words(), (0, 0), &b[..24]) != (h.checksum1, h.checksum2) {
-            return Err(Error::InvalidField {
-                field: "WAL header checksum",
-                value: "mismatch".into(),
-            });
+            return Err(Error::InvalidField { field: "WAL header checksum", value: "mismatch".into() });
         }
         Ok(h)
     }
@@ -164,14 +155,7 @@ impl WalFrameHeader {
     /// Encodes the 24 bytes.
     pub fn encode(&self) -> [u8; WAL_FRAME_HEADER_LEN] {
         let mut out = [0u8; WAL_FRAME_HEADER_LEN];
-        let fields = [
-            self.page_no,
-            self.db_size,
-            self.salt1,
-            self.salt2,
-            self.checksum1,
-            self.checksum2,
-        ];
+        let fields = [self.page_no, self.db_size, self.salt1, self.salt2, self.checksum1, self.checksum2];
         for (i, f) in fields.iter().enumerate() {
             out[i * 4..i * 4 + 4].copy_from_slice(&f.to_be_bytes());
         }
@@ -186,14 +170,7 @@ impl WalFrameHeader {
             got: bytes.len(),
         })?;
         let w = |i: usize| u32::from_be_bytes(arr4(&b[i * 4..]));
-        Ok(Self {
-            page_no: w(0),
-            db_size: w(1),
-            salt1: w(2),
-            salt2: w(3),
-            checksum1: w(4),
-            checksum2: w(5),
-        })
+        Ok(Self { page_no: w(0), db_size: w(1), salt1: w(2), salt2: w(3), checksum1: w(4), checksum2: w(5) })
     }
 }
 
@@ -222,10 +199,7 @@ impl WalFrame {
         if !is_valid_page_size(page.len()) {
             return Err(Error::InvalidFrameLen { len: bytes.len() });
         }
-        Ok(Self {
-            header,
-            page: page.to_vec(),
-        })
+        Ok(Self { header, page: page.to_vec() })
     }
 
     /// Splits a body of consecutive frames of `page_size` pages (`/sync` replies). The body must be
@@ -273,14 +247,8 @@ impl WalFrameEncoder {
 
     /// Produces the next frame.
     pub fn next_frame(&mut self, page_no: u32, db_size: u32, page: Vec<u8>) -> WalFrame {
-        let mut header = WalFrameHeader {
-            page_no,
-            db_size,
-            salt1: self.salt1,
-            salt2: self.salt2,
-            checksum1: 0,
-            checksum2: 0,
-        };
+        let mut header =
+            WalFrameHeader { page_no, db_size, salt1: self.salt1, salt2: self.salt2, checksum1: 0, checksum2: 0 };
         let c = wal_checksum(self.big_endian_words, self.checksum, &header.encode()[..8]);
         let c = wal_checksum(self.big_endian_words, c, &page);
         header.checksum1 = c.0;
@@ -310,15 +278,9 @@ pub fn wal_checksum(big_endian_words: bool, seed: (u32, u32), data: &[u8]) -> (u
     let (mut s1, mut s2) = seed;
     for chunk in data.chunks_exact(8) {
         let (x0, x1) = if big_endian_words {
-            (
-                u32::from_be_bytes(arr4(&chunk[0..4])),
-                u32::from_be_bytes(arr4(&chunk[4..8])),
-            )
+            (u32::from_be_bytes(arr4(&chunk[0..4])), u32::from_be_bytes(arr4(&chunk[4..8])))
         } else {
-            (
-                u32::from_le_bytes(arr4(&chunk[0..4])),
-                u32::from_le_bytes(arr4(&chunk[4..8])),
-            )
+            (u32::from_le_bytes(arr4(&chunk[0..4])), u32::from_le_bytes(arr4(&chunk[4..8])))
         };
         s1 = s1.wrapping_add(x0).wrapping_add(s2);
         s2 = s2.wrapping_add(x1).wrapping_add(s1);
@@ -342,10 +304,7 @@ mod tests {
         let mut bad = b;
         bad[20] ^= 1;
         assert!(WalHeader::decode(&bad).is_err());
-        assert!(matches!(
-            WalHeader::decode(&b[..31]),
-            Err(Error::Truncated { .. })
-        ));
+        assert!(matches!(WalHeader::decode(&b[..31]), Err(Error::Truncated { .. })));
         assert!(WalHeader::decode(&[0xff; 32]).is_err());
     }
 

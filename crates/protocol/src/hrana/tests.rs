@@ -9,15 +9,9 @@ fn values_encode_like_sqld() {
         Value::Null,
         Value::Integer { value: i64::MIN },
         Value::Float { value: -0.0 },
-        Value::Float {
-            value: f64::INFINITY,
-        },
-        Value::Text {
-            value: "héllo ☃".into(),
-        },
-        Value::Blob {
-            value: vec![0, 1, 2, 0xff, 0xfe],
-        },
+        Value::Float { value: f64::INFINITY },
+        Value::Text { value: "héllo ☃".into() },
+        Value::Blob { value: vec![0, 1, 2, 0xff, 0xfe] },
     ];
     let json = serde_json::to_string(&v).unwrap();
     assert_eq!(
@@ -33,26 +27,23 @@ fn values_encode_like_sqld() {
 fn integer_as_json_number_is_rejected_with_sqld_message() {
     let body = br#"{"baton":null,"requests":[{"type":"execute","stmt":{"sql":"SELECT ? AS v","args":[{"type":"integer","value":42}]}}]}"#;
     let err = parse_pipeline_request(body).unwrap_err();
-    assert!(err.starts_with("Cannot deserialize client message from JSON: invalid type: integer `42`, expected a borrowed string"), "{err}");
-    let body = br#"{"baton":null,"requests":[{"type":"execute","stmt":{"sql":"SELECT ? AS v","args":[{"type":"float","value":"0.1"}]}}]}"#;
-    let err = parse_pipeline_request(body).unwrap_err();
     assert!(
-        err.contains(r#"invalid type: string "0.1", expected f64"#),
+        err.starts_with(
+            "Cannot deserialize client message from JSON: invalid type: integer `42`, expected a borrowed string"
+        ),
         "{err}"
     );
+    let body = br#"{"baton":null,"requests":[{"type":"execute","stmt":{"sql":"SELECT ? AS v","args":[{"type":"float","value":"0.1"}]}}]}"#;
+    let err = parse_pipeline_request(body).unwrap_err();
+    assert!(err.contains(r#"invalid type: string "0.1", expected f64"#), "{err}");
 }
 
 #[test]
 fn unknown_request_type_lists_variants_in_sqld_order() {
-    let err = parse_pipeline_request(br#"{"baton":null,"requests":[{"type":"frobnicate"}]}"#)
-        .unwrap_err();
+    let err = parse_pipeline_request(br#"{"baton":null,"requests":[{"type":"frobnicate"}]}"#).unwrap_err();
     assert!(err.contains("unknown variant `frobnicate`, expected one of `close`, `execute`, `batch`, `sequence`, `describe`, `store_sql`, `close_sql`, `get_autocommit`"), "{err}");
-    assert!(parse_pipeline_request(b"this is not json")
-        .unwrap_err()
-        .contains("expected ident at line 1 column 2"));
-    assert!(parse_pipeline_request(b"{}")
-        .unwrap_err()
-        .contains("missing field `requests`"));
+    assert!(parse_pipeline_request(b"this is not json").unwrap_err().contains("expected ident at line 1 column 2"));
+    assert!(parse_pipeline_request(b"{}").unwrap_err().contains("missing field `requests`"));
 }
 
 #[test]
@@ -76,10 +67,7 @@ fn results_round_trip_with_string_indexes() {
         }],
     };
     let json = serde_json::to_string(&r).unwrap();
-    assert!(
-        json.contains(r#""last_insert_rowid":"1","replication_index":"4""#),
-        "{json}"
-    );
+    assert!(json.contains(r#""last_insert_rowid":"1","replication_index":"4""#), "{json}");
     assert_eq!(serde_json::from_str::<PipelineRespBody>(&json).unwrap(), r);
     let numeric: StmtResult = serde_json::from_str(
         r#"{"cols":[],"rows":[],"affected_row_count":0,"last_insert_rowid":7,"replication_index":24}"#,
