@@ -32,6 +32,60 @@ pub enum Error {
     /// A wire format could not be decoded.
     #[error(transparent)]
     Protocol(#[from] crate::protocol::Error),
+    /// The primary could not be reached (after retries): connection failure or timeout.
+    #[error("{context}: {source}")]
+    Network {
+        /// What was being done (`sqld BatchLogEntries(17)`); never holds a token.
+        context: String,
+        /// The transport's failure.
+        #[source]
+        source: crate::transport::TransportError,
+    },
+    /// The primary refused the credentials (HTTP 401/403, gRPC UNAUTHENTICATED). Never retried.
+    #[error("{context}: authentication failed: {message}")]
+    Auth {
+        /// What was being done.
+        context: String,
+        /// The server's explanation.
+        message: String,
+    },
+    /// The primary answered with a status the protocol does not allow here (5xx after retries).
+    #[error("{context}: unexpected status {status}: {message}")]
+    HttpStatus {
+        /// What was being done.
+        context: String,
+        /// HTTP status.
+        status: u16,
+        /// The start of the response body.
+        message: String,
+    },
+    /// A gRPC call ended with an error status the client cannot handle.
+    #[error("{context}: grpc status {code}: {message}")]
+    GrpcStatus {
+        /// What was being done.
+        context: String,
+        /// `grpc-status`.
+        code: u32,
+        /// `grpc-message`.
+        message: String,
+    },
+    /// The primary's answer is well-formed but makes no sense (a frame gap, a body that is not
+    /// whole frames, an unknown encoding).
+    #[error("{context}: invalid response: {message}")]
+    InvalidResponse {
+        /// What was being done.
+        context: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A replication frame's rolling checksum does not match: nothing of that response is applied.
+    #[error("{context}: checksum mismatch at frame {frame_no}")]
+    ChecksumMismatch {
+        /// What was being done.
+        context: String,
+        /// The first frame whose checksum failed.
+        frame_no: u64,
+    },
 }
 
 /// Result with the crate's error.
@@ -49,7 +103,14 @@ impl Error {
             Error::MemoryBudget { .. } => "REPLICA_MEMORY_BUDGET",
             Error::InvalidPages(_) => "REPLICA_INVALID_PAGES",
             Error::InvalidImage(_) => "REPLICA_INVALID_IMAGE",
-            Error::Protocol(e) => e.code(),
+            Error::Protocol(_) | Error::InvalidResponse { .. } => "SYNC_INVALID_RESPONSE",
+            Error::Network { source: crate::transport::TransportError::Timeout(_), .. } => "SYNC_TIMEOUT",
+            Error::Network { .. } => "SYNC_NETWORK",
+            Error::Auth { .. } => "SYNC_AUTH",
+            Error::HttpStatus { status, .. } if *status >= 500 => "SYNC_SERVER_ERROR",
+            Error::HttpStatus { .. } => "SYNC_HTTP_STATUS",
+            Error::GrpcStatus { .. } => "SYNC_GRPC_STATUS",
+            Error::ChecksumMismatch { .. } => "SYNC_CHECKSUM_MISMATCH",
         }
     }
 

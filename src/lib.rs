@@ -8,6 +8,8 @@ pub use libsql_edge_protocol as protocol;
 pub mod error;
 pub mod replica;
 pub mod sqlite_code;
+pub mod sync;
+pub mod transport;
 pub mod value;
 
 pub use error::{Error, Result};

@@ -176,6 +176,15 @@ impl Replica {
         lock(&self.store).position().cloned()
     }
 
+    /// The position the replica will stand at once queued applies are installed (the installed
+    /// position when nothing is queued). Pulls continue from here.
+    pub fn newest_position(&self) -> Option<Position> {
+        match self.queued.last() {
+            Some(p) => Some(p.position().clone()),
+            None => self.position(),
+        }
+    }
+
     /// Page size and database size of the installed pages.
     pub fn shape(&self) -> Shape {
         lock(&self.store).shape()

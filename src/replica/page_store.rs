@@ -42,6 +42,11 @@ impl PreparedApply {
         self.shape
     }
 
+    /// Where the store stands once this is installed.
+    pub fn position(&self) -> &Position {
+        &self.position
+    }
+
     /// True for a whole-database replacement (bootstrap).
     pub fn replaces_all(&self) -> bool {
         self.reset

@@ -226,6 +226,7 @@ fn apply_waits_for_open_read_transaction() {
     assert_eq!(r.apply(committed).unwrap(), ApplyOutcome::Queued);
     assert_eq!(r.apply(source.commit("INSERT INTO t VALUES (3)")).unwrap(), ApplyOutcome::Queued);
     assert_eq!(r.queued_applies(), 2);
+    assert_eq!(r.newest_position(), Some(Source::position(3)));
     // The open transaction keeps its snapshot, position included.
     assert_eq!(r.query("SELECT count(*) FROM t", &[]).unwrap().rows[0], vec![Value::Integer(1)]);
     assert_eq!(r.position(), Some(Source::position(1)));

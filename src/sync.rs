@@ -1,0 +1,139 @@
+//! The sync engine: pulls committed pages from a primary over one of three protocols and applies
+//! them to a `Replica`, whole transactions only. Each protocol is a module behind `Protocol`; all
+//! I/O goes through `Io` (one `Transport`, the auth header, timeouts, retries with backoff,
+//! counters). A failed pull leaves the replica at its last good position; the next sync resumes.
+
+pub mod io;
+
+use crate::error::Result;
+use crate::protocol::Position;
+use crate::replica::{ApplyOutcome, CommittedPages, Replica};
+use crate::transport::BoxFuture;
+
+pub use io::{Io, SyncTarget};
+
+/// The sync protocols.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ProtocolKind {
+    /// sqld's gRPC-Web `wal_log.ReplicationLog`.
+    Sqld,
+    /// Turso Cloud HTTP sync (`/info`, `/export`, `/sync`).
+    HttpSync,
+    /// Turso Sync `POST /pull-updates`.
+    PullUpdates,
+}
+
+impl ProtocolKind {
+    /// The name used in configuration (`syncProtocol`) and statistics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProtocolKind::Sqld => "sqld",
+            ProtocolKind::HttpSync => "http-sync",
+            ProtocolKind::PullUpdates => "pull-updates",
+        }
+    }
+
+    /// Parses a configuration name.
+    pub fn parse(name: &str) -> Option<ProtocolKind> {
+        [ProtocolKind::Sqld, ProtocolKind::HttpSync, ProtocolKind::PullUpdates].into_iter().find(|k| k.as_str() == name)
+    }
+}
+
+/// What one pull brought.
+#[derive(Debug)]
+pub enum Pull {
+    /// Whole committed transactions, merged; `frames` is how many frames or pages carried them.
+    Pages {
+        /// The pages to apply.
+        committed: CommittedPages,
+        /// Frames (sqld, HTTP sync) or pages (pull-updates) received for them.
+        frames: u64,
+    },
+    /// A whole database image (HTTP sync `/export`).
+    Image {
+        /// The database file.
+        image: Vec<u8>,
+        /// Where it stands.
+        position: Position,
+    },
+    /// Nothing newer than the position the pull started from.
+    UpToDate,
+}
+
+/// One sync protocol: turns "the replica stands at `position`" into the next `Pull`.
+pub trait Protocol {
+    /// Which protocol this is.
+    fn kind(&self) -> ProtocolKind;
+
+    /// Fetches what follows `position` (`None`: the replica is empty). A position of another
+    /// protocol or another history makes the protocol start over (a `replace` pull or an image).
+    fn pull<'a>(&'a mut self, io: &'a Io<'a>, position: Option<&'a Position>) -> BoxFuture<'a, Result<Pull>>;
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncStats {
+    /// The protocol used.
+    pub protocol: ProtocolKind,
+    /// The replica's position afterwards (queued applies included).
+    pub position: Option<Position>,
+    /// Frames (or pull-updates pages) received and applied.
+    pub frames_synced: u64,
+    /// Pages written into the replica.
+    pub pages_applied: u64,
+    /// Response body bytes received.
+    pub bytes_received: u64,
+    /// HTTP requests made, retries included.
+    pub round_trips: u32,
+    /// Wall time in milliseconds.
+    pub duration_ms: f64,
+}
+
+/// When a sync may stop before the primary has nothing more to give.
+pub type StopWhen<'a> = &'a dyn Fn(&Position) -> bool;
+
+/// Pulls and applies until the protocol reports the replica up to date, or `stop_when` says the
+/// position reached is enough, or a read transaction forces applies to queue (one pull is then
+/// queued and the sync ends, so memory stays bounded).
+pub async fn sync(
+    replica: &mut Replica,
+    protocol: &mut dyn Protocol,
+    io: &Io<'_>,
+    stop_when: Option<StopWhen<'_>>,
+) -> Result<SyncStats> {
+    let started = io.now_ms();
+    let mut frames_synced = 0;
+    let mut pages_applied = 0;
+    loop {
+        let position = replica.newest_position();
+        let outcome = match protocol.pull(io, position.as_ref()).await? {
+            Pull::UpToDate => break,
+            Pull::Pages { committed, frames } => {
+                frames_synced += frames;
+                pages_applied += committed.pages.len() as u64;
+                replica.apply(committed)?
+            }
+            Pull::Image { image, position } => {
+                let outcome = replica.bootstrap(&image, position)?;
+                if outcome == ApplyOutcome::Applied {
+                    pages_applied += replica.shape().db_size_pages as u64;
+                }
+                outcome
+            }
+        };
+        let reached = replica.newest_position();
+        if outcome == ApplyOutcome::Queued || matches!((stop_when, &reached), (Some(stop), Some(p)) if stop(p)) {
+            break;
+        }
+    }
+    let counters = io.counters();
+    Ok(SyncStats {
+        protocol: protocol.kind(),
+        position: replica.newest_position(),
+        frames_synced,
+        pages_applied,
+        bytes_received: counters.bytes_received,
+        round_trips: counters.round_trips,
+        duration_ms: io.now_ms() - started,
+    })
+}
