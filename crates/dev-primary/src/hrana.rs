@@ -182,13 +182,12 @@ pub fn check_version(body: &PipelineReqBody, version: Version) -> Result<(), Pip
                     "The `get_autocommit` request is only supported in protocol version hrana3 and higher".into(),
                 ))
             }
-            StreamRequest::Batch { batch } => {
-                if batch.steps.iter().any(|s| s.condition.as_ref().is_some_and(|c| c.uses_is_autocommit())) {
-                    return Err(PipelineError::Protocol(
-                        "BatchCond of type `is_autocommit` is only supported in protocol version hrana3 and higher"
-                            .into(),
-                    ));
-                }
+            StreamRequest::Batch { batch }
+                if batch.steps.iter().any(|s| s.condition.as_ref().is_some_and(|c| c.uses_is_autocommit())) =>
+            {
+                return Err(PipelineError::Protocol(
+                    "BatchCond of type `is_autocommit` is only supported in protocol version hrana3 and higher".into(),
+                ));
             }
             _ => {}
         }

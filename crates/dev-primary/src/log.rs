@@ -25,6 +25,9 @@ use snapshot::{SnapshotFile, SnapshotHeader};
 /// `MAX_FRAMES_PER_BATCH`).
 pub const MAX_FRAMES_PER_BATCH: u64 = 1024;
 
+/// An encoded frame and, on commit frames written by this process, its timestamp (ms).
+pub type LoggedFrame = (Vec<u8>, Option<i64>);
+
 /// The mutable part of the log.
 #[derive(Debug)]
 pub struct LogState {
@@ -215,12 +218,12 @@ impl ReplicationLog {
 
     /// Frames from `next_offset`: up to [`MAX_FRAMES_PER_BATCH`], extended to the next commit.
     /// Each item is the encoded frame and, on commit frames, its timestamp.
-    pub fn batch(&self, next_offset: u64) -> Result<Vec<(Vec<u8>, Option<i64>)>, ReadError> {
+    pub fn batch(&self, next_offset: u64) -> Result<Vec<LoggedFrame>, ReadError> {
         self.frames_from(next_offset, MAX_FRAMES_PER_BATCH)
     }
 
     /// Like [`Self::batch`] with a custom soft limit.
-    pub fn frames_from(&self, next_offset: u64, limit: u64) -> Result<Vec<(Vec<u8>, Option<i64>)>, ReadError> {
+    pub fn frames_from(&self, next_offset: u64, limit: u64) -> Result<Vec<LoggedFrame>, ReadError> {
         let (file, start, next, timestamps) = {
             let s = self.read();
             if next_offset < s.start_frame_no {

@@ -206,7 +206,7 @@ impl WalFrame {
     /// a non-empty whole number of frames.
     pub fn decode_many(body: &[u8], page_size: usize) -> Result<Vec<Self>> {
         let len = WAL_FRAME_HEADER_LEN + page_size;
-        if body.is_empty() || body.len() % len != 0 || !is_valid_page_size(page_size) {
+        if body.is_empty() || !body.len().is_multiple_of(len) || !is_valid_page_size(page_size) {
             return Err(Error::InvalidFrameLen { len: body.len() });
         }
         body.chunks(len).map(Self::decode).collect()
