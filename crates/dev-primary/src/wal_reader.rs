@@ -64,28 +64,41 @@ pub fn read_committed(path: &Path, cursor: Option<WalCursor>) -> io::Result<(Vec
         _ => (WAL_HEADER_LEN as u64, WalFrameEncoder::new(&header)),
     };
     file.seek(SeekFrom::Start(start))?;
-    let mut rest = Vec::new();
-    file.read_to_end(&mut rest)?;
     let frame_len = WAL_FRAME_HEADER_LEN + header.page_size as usize;
     let mut txns = Vec::new();
     let mut pending: BTreeMap<u32, Vec<u8>> = BTreeMap::new();
     let mut new_cursor = cursor.filter(|c| c.salt1 == header.salt1 && c.salt2 == header.salt2);
     let mut offset = start;
-    for chunk in rest.chunks_exact(frame_len) {
-        let Ok(fh) = WalFrameHeader::decode(chunk) else {
-            break;
-        };
-        let page = &chunk[WAL_FRAME_HEADER_LEN..];
-        if !chain.accept(&fh, page) {
-            break;
+    // Read in chunks and stop at the first invalid frame: after a WAL restart, stale frames of the
+    // previous WAL follow the valid ones and must not be read.
+    let mut chunk = vec![0u8; frame_len * 256];
+    'outer: loop {
+        let mut filled = 0;
+        while filled < chunk.len() {
+            let n = file.read(&mut chunk[filled..])?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
         }
-        offset += frame_len as u64;
-        pending.insert(fh.page_no, page.to_vec());
-        if fh.is_commit() {
-            let pages = std::mem::take(&mut pending).into_iter().filter(|(pgno, _)| *pgno <= fh.db_size).collect();
-            txns.push(WalTxn { pages, db_size: fh.db_size });
-            let (checksum1, checksum2) = chain.checksum();
-            new_cursor = Some(WalCursor { salt1: header.salt1, salt2: header.salt2, offset, checksum1, checksum2 });
+        let whole = filled / frame_len;
+        for frame in chunk[..whole * frame_len].chunks_exact(frame_len) {
+            let Ok(fh) = WalFrameHeader::decode(frame) else { break 'outer };
+            let page = &frame[WAL_FRAME_HEADER_LEN..];
+            if !chain.accept(&fh, page) {
+                break 'outer;
+            }
+            offset += frame_len as u64;
+            pending.insert(fh.page_no, page.to_vec());
+            if fh.is_commit() {
+                let pages = std::mem::take(&mut pending).into_iter().filter(|(pgno, _)| *pgno <= fh.db_size).collect();
+                txns.push(WalTxn { pages, db_size: fh.db_size });
+                let (checksum1, checksum2) = chain.checksum();
+                new_cursor = Some(WalCursor { salt1: header.salt1, salt2: header.salt2, offset, checksum1, checksum2 });
+            }
+        }
+        if filled < chunk.len() {
+            break;
         }
     }
     Ok((txns, new_cursor))
