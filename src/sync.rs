@@ -3,7 +3,10 @@
 //! I/O goes through `Io` (one `Transport`, the auth header, timeouts, retries with backoff,
 //! counters). A failed pull leaves the replica at its last good position; the next sync resumes.
 
+mod grpc;
+pub mod http_sync;
 pub mod io;
+pub mod sqld;
 
 use crate::error::Result;
 use crate::protocol::Position;
