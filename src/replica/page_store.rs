@@ -161,7 +161,12 @@ impl PageStore {
     }
 
     /// Validates a whole database image as the store's new content.
+    /// An empty image is a database of 0 pages (what a fresh primary exports).
     pub fn prepare_image(image: &[u8], position: Position) -> Result<PreparedApply> {
+        if image.is_empty() {
+            let shape = Shape { page_size: None, db_size_pages: 0 };
+            return Ok(PreparedApply { position, reset: true, shape, pages: Vec::new() });
+        }
         if image.len() < header::HEADER_LEN || &image[..16] != header::MAGIC {
             return Err(Error::InvalidImage("not a SQLite database (bad magic)".into()));
         }
@@ -184,6 +189,7 @@ impl PageStore {
         let PreparedApply { position, reset, shape, pages } = prepared;
         if reset {
             self.pages.clear();
+            self.page_size = None;
         }
         self.page_size = shape.page_size.or(self.page_size);
         self.pages.truncate(shape.db_size_pages as usize);

@@ -265,6 +265,10 @@ fn invalid_pages_are_rejected_and_replica_unchanged() {
         assert_eq!(r.bootstrap(bad, Source::position(5)).unwrap_err().code(), "REPLICA_INVALID_IMAGE");
     }
     assert_eq!(r.export(), image);
+    // An empty image is an empty database.
+    r.bootstrap(&[], Source::position(6)).unwrap();
+    assert_eq!((r.export().len(), r.shape().db_size_pages), (0, 0));
+    assert_eq!(r.query("SELECT count(*) FROM sqlite_schema", &[]).unwrap().rows, vec![vec![Value::Integer(0)]]);
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Shared helpers for the native integration tests: a WAL-mode source database on disk whose
 //! committed transactions are read back from its WAL file, the way a primary captures them.
+#![allow(dead_code)] // shared by several test binaries, each using a part
 
 use std::fs;
 use std::path::PathBuf;

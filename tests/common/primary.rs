@@ -1,5 +1,6 @@
 //! A dev primary (`crates/dev-primary`) serving on a real loopback listener, in this process, for
 //! the sync tests; plus row-for-row comparison of a replica with it.
+#![allow(dead_code)] // shared by several test binaries, each using a part
 
 use std::path::PathBuf;
 use std::sync::Arc;
