@@ -6,6 +6,7 @@
 mod grpc;
 pub mod http_sync;
 pub mod io;
+pub mod pull_updates;
 pub mod sqld;
 
 use crate::error::Result;
