@@ -7,7 +7,8 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 /// Encodes without `=` padding.
 pub fn encode_unpadded(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    // Capacity is a hint: saturate rather than overflow a 32-bit usize on huge inputs.
+    let mut out = String::with_capacity(data.len().div_ceil(3).saturating_mul(4));
     for chunk in data.chunks(3) {
         let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
@@ -26,7 +27,8 @@ pub fn decode(text: &str) -> Result<Vec<u8>> {
     if text.len() - t.len() > 2 || t.len() % 4 == 1 {
         return Err(bad());
     }
-    let mut out = Vec::with_capacity(t.len() * 3 / 4);
+    // `t.len() * 3` could overflow a 32-bit usize; divide first (every 4 chars give at most 3 bytes).
+    let mut out = Vec::with_capacity(t.len() / 4 * 3 + 2);
     let mut acc = 0u32;
     let mut bits = 0;
     for c in t.bytes() {

@@ -147,11 +147,16 @@ pub fn decode_frame(bytes: &[u8]) -> Result<Option<(GrpcWebFrame, usize)>> {
         return Ok(None);
     }
     let flags = bytes[0];
-    let len = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]) as usize;
-    let end = FRAME_PREFIX_LEN.checked_add(len).ok_or(Error::GrpcWebFraming("frame length overflows"))?;
-    if bytes.len() < end {
+    let len = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+    // The frame end is computed in u64: `5 + u32::MAX` overflows a 32-bit usize (wasm32). A frame
+    // longer than the buffer is incomplete on every target; once the buffer holds it, its end fits
+    // in usize because it is at most `bytes.len()`.
+    let end =
+        (FRAME_PREFIX_LEN as u64).checked_add(u64::from(len)).ok_or(Error::GrpcWebFraming("frame length overflows"))?;
+    if (bytes.len() as u64) < end {
         return Ok(None);
     }
+    let end = usize::try_from(end).map_err(|_| Error::GrpcWebFraming("frame length overflows"))?;
     let payload = &bytes[FRAME_PREFIX_LEN..end];
     let frame = match flags {
         FLAG_DATA => GrpcWebFrame::Data(payload.to_vec()),
@@ -292,5 +297,21 @@ mod tests {
         assert!(decode_response_body(&[0x80, 0, 0, 0, 3, b'a', b'b', b'c']).is_err());
         assert!(decode_response_body(&[0xff, 0xff, 0xff, 0xff, 0xff]).is_err());
         assert!(matches!(decode_frame(&[0, 0xff, 0xff, 0xff, 0xff, 0]), Ok(None)));
+    }
+
+    #[test]
+    fn max_length_prefix_is_incomplete_on_every_target() {
+        // u32::MAX and lengths near it: 5 + len overflows a 32-bit usize (wasm32).
+        for len in [u32::MAX, u32::MAX - 4, u32::MAX - 5, 1 << 31] {
+            let mut b = vec![FLAG_DATA];
+            b.extend_from_slice(&len.to_be_bytes());
+            b.extend_from_slice(&[1, 2, 3]);
+            assert!(matches!(decode_frame(&b), Ok(None)), "len {len}");
+            assert!(matches!(decode_body(&b), Err(Error::Truncated { .. })), "len {len}");
+            assert!(decode_request_body(&b).is_err(), "len {len}");
+            assert!(decode_response_body(&b).is_err(), "len {len}");
+            b[0] = FLAG_TRAILERS;
+            assert!(matches!(decode_frame(&b), Ok(None)), "len {len}");
+        }
     }
 }

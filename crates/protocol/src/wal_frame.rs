@@ -205,8 +205,12 @@ impl WalFrame {
     /// Splits a body of consecutive frames of `page_size` pages (`/sync` replies). The body must be
     /// a non-empty whole number of frames.
     pub fn decode_many(body: &[u8], page_size: usize) -> Result<Vec<Self>> {
+        // Validate the page size before adding to it: an arbitrary `page_size` could overflow.
+        if body.is_empty() || !is_valid_page_size(page_size) {
+            return Err(Error::InvalidFrameLen { len: body.len() });
+        }
         let len = WAL_FRAME_HEADER_LEN + page_size;
-        if body.is_empty() || !body.len().is_multiple_of(len) || !is_valid_page_size(page_size) {
+        if !body.len().is_multiple_of(len) {
             return Err(Error::InvalidFrameLen { len: body.len() });
         }
         body.chunks(len).map(Self::decode).collect()
@@ -331,5 +335,13 @@ mod tests {
         assert!(WalFrame::decode_many(&[0; 4119], 4096).is_err());
         assert!(WalFrame::decode(&[0; 10]).is_err());
         assert!(WalFrame::decode(&[0; 100]).is_err());
+    }
+
+    #[test]
+    fn wal_frames_with_absurd_page_size_are_errors_not_overflows() {
+        let body = [0u8; 4120];
+        for page_size in [usize::MAX, usize::MAX - 23, usize::MAX - 24, 0, 4095] {
+            assert!(matches!(WalFrame::decode_many(&body, page_size), Err(Error::InvalidFrameLen { .. })));
+        }
     }
 }
