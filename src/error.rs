@@ -78,6 +78,40 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The primary ran the statement and reported an error (Hrana error object or non-2xx reply);
+    /// its code is passed through (`SQLITE_CONSTRAINT`, `SQL_PARSE_ERROR`, `SERVER_ERROR`, ...).
+    #[error("{message}")]
+    Server {
+        /// The server's code.
+        code: String,
+        /// The server's message.
+        message: String,
+    },
+    /// A statement of a batch failed; the batch was rolled back.
+    #[error("{source}")]
+    Batch {
+        /// Index of the failing statement in the caller's list.
+        statement_index: usize,
+        /// The statement's error.
+        #[source]
+        source: Box<Error>,
+    },
+    /// The client configuration is invalid (`URL_INVALID`, `URL_SCHEME_NOT_SUPPORTED`, ...).
+    #[error("{message}")]
+    Config {
+        /// The `@libsql/client` code.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// An operation on a transaction that has ended, or a client that was closed.
+    #[error("{message}")]
+    Closed {
+        /// `TRANSACTION_CLOSED` or `CLIENT_CLOSED`.
+        code: &'static str,
+        /// What was attempted.
+        message: String,
+    },
     /// A replication frame's rolling checksum does not match: nothing of that response is applied.
     #[error("{context}: checksum mismatch at frame {frame_no}")]
     ChecksumMismatch {
@@ -93,7 +127,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     /// The stable code: SQLite's primary code name for SQLite failures, our own otherwise.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             Error::Sqlite(e) => match sqlite_failure(e) {
                 Some(f) => sqlite_code::primary_name(f.extended_code),
@@ -111,6 +145,9 @@ impl Error {
             Error::HttpStatus { .. } => "SYNC_HTTP_STATUS",
             Error::GrpcStatus { .. } => "SYNC_GRPC_STATUS",
             Error::ChecksumMismatch { .. } => "SYNC_CHECKSUM_MISMATCH",
+            Error::Server { code, .. } => code,
+            Error::Batch { source, .. } => source.code(),
+            Error::Config { code, .. } | Error::Closed { code, .. } => code,
         }
     }
 
@@ -123,6 +160,7 @@ impl Error {
     pub fn raw_code(&self) -> Option<i32> {
         match self {
             Error::Sqlite(e) => sqlite_failure(e).map(|f| f.extended_code),
+            Error::Batch { source, .. } => source.raw_code(),
             _ => None,
         }
     }

@@ -5,13 +5,16 @@
 
 pub use libsql_edge_protocol as protocol;
 
+pub mod client;
 pub mod error;
+pub mod remote;
 pub mod replica;
 pub mod sqlite_code;
 pub mod sync;
 pub mod transport;
 pub mod value;
 
+pub use client::{Client, ClientConfig, ResultSet, Statement, TxMode};
 pub use error::{Error, Result};
 pub use replica::{ApplyOutcome, CommittedPages, Page, Replica, ReplicaConfig, Rows};
 pub use value::Value;

@@ -26,7 +26,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use committed::{CommittedPages, Page};
 pub use header::PATCHED_RANGES;
 pub use page_store::Shape;
-pub use rows::Rows;
+pub use rows::{Params, Rows};
 
 use crate::error::{Error, Result};
 use crate::protocol::Position;
@@ -145,6 +145,11 @@ impl Replica {
     /// statement that is not read-only is refused with `REPLICA_WRITE_REFUSED`. `BEGIN` opens a read
     /// transaction on a stable snapshot; `COMMIT` / `ROLLBACK` end it and install queued applies.
     pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows> {
+        self.query_with(sql, Params { positional: params, named: &[] })
+    }
+
+    /// `query` with positional or named parameters.
+    pub fn query_with(&mut self, sql: &str, params: Params<'_>) -> Result<Rows> {
         let result = self.run(sql, params);
         if !self.queued.is_empty() && !self.in_read_transaction() {
             let queued = std::mem::take(&mut self.queued);
@@ -153,7 +158,14 @@ impl Replica {
         result
     }
 
-    fn run(&self, sql: &str, params: &[Value]) -> Result<Rows> {
+    /// Whether `sql` is one statement that SQLite can prepare on the replica and calls read-only.
+    /// Anything else (a write, or SQL the replica cannot prepare, e.g. for a table it does not have
+    /// yet) is for the primary to run or to refuse.
+    pub fn is_local_read(&self, sql: &str) -> bool {
+        self.conn.prepare_cached(sql).map(|s| s.readonly()).unwrap_or(false)
+    }
+
+    fn run(&self, sql: &str, params: Params<'_>) -> Result<Rows> {
         let mut stmt = self.conn.prepare_cached(sql)?;
         if !stmt.readonly() {
             return Err(Error::WriteRefused);

@@ -3,11 +3,14 @@
 //! I/O goes through `Io` (one `Transport`, the auth header, timeouts, retries with backoff,
 //! counters). A failed pull leaves the replica at its last good position; the next sync resumes.
 
+pub mod detect;
 mod grpc;
 pub mod http_sync;
 pub mod io;
 pub mod pull_updates;
 pub mod sqld;
+
+use std::cell::RefCell;
 
 use crate::error::Result;
 use crate::protocol::Position;
@@ -96,6 +99,38 @@ pub struct SyncStats {
 /// When a sync may stop before the primary has nothing more to give.
 pub type StopWhen<'a> = &'a dyn Fn(&Position) -> bool;
 
+/// Where a sync installs what it pulls. Reached through short borrows only, so other callers can
+/// read the replica (or sync it themselves) while a pull is in flight.
+pub trait Sink {
+    /// The position pulls continue from (queued applies included).
+    fn newest_position(&self) -> Option<Position>;
+    /// Installs one pull; returns what happened and how many pages were installed.
+    fn install(&self, pull: Pull) -> Result<(ApplyOutcome, u64)>;
+}
+
+impl<R: std::borrow::BorrowMut<Replica>> Sink for RefCell<R> {
+    fn newest_position(&self) -> Option<Position> {
+        self.borrow().borrow().newest_position()
+    }
+
+    fn install(&self, pull: Pull) -> Result<(ApplyOutcome, u64)> {
+        let mut cell = self.borrow_mut();
+        let replica: &mut Replica = cell.borrow_mut();
+        match pull {
+            Pull::UpToDate => Ok((ApplyOutcome::Applied, 0)),
+            Pull::Pages { committed, .. } => {
+                let pages = committed.pages.len() as u64;
+                Ok((replica.apply(committed)?, pages))
+            }
+            Pull::Image { image, position } => {
+                let outcome = replica.bootstrap(&image, position)?;
+                let pages = if outcome == ApplyOutcome::Applied { replica.shape().db_size_pages as u64 } else { 0 };
+                Ok((outcome, pages))
+            }
+        }
+    }
+}
+
 /// Pulls and applies until the protocol reports the replica up to date, or `stop_when` says the
 /// position reached is enough, or a read transaction forces applies to queue (one pull is then
 /// queued and the sync ends, so memory stays bounded).
@@ -105,27 +140,44 @@ pub async fn sync(
     io: &Io<'_>,
     stop_when: Option<StopWhen<'_>>,
 ) -> Result<SyncStats> {
+    sync_into(&RefCell::new(replica), protocol, io, stop_when).await
+}
+
+/// How many pulls in a row may be discarded because another sync moved the replica meanwhile.
+const MAX_STALE_PULLS: u32 = 4;
+
+/// `sync` into any `Sink`. A pull is installed only if the replica still stands where the pull
+/// started; otherwise (another sync installed pages meanwhile) it is discarded and pulled again
+/// from the new position, so pages never go backwards or skip.
+pub async fn sync_into(
+    sink: &dyn Sink,
+    protocol: &mut dyn Protocol,
+    io: &Io<'_>,
+    stop_when: Option<StopWhen<'_>>,
+) -> Result<SyncStats> {
     let started = io.now_ms();
     let mut frames_synced = 0;
     let mut pages_applied = 0;
+    let mut stale = 0;
     loop {
-        let position = replica.newest_position();
-        let outcome = match protocol.pull(io, position.as_ref()).await? {
-            Pull::UpToDate => break,
-            Pull::Pages { committed, frames } => {
-                frames_synced += frames;
-                pages_applied += committed.pages.len() as u64;
-                replica.apply(committed)?
+        let from = sink.newest_position();
+        let pull = protocol.pull(io, from.as_ref()).await?;
+        if matches!(pull, Pull::UpToDate) {
+            break;
+        }
+        if sink.newest_position() != from {
+            stale += 1;
+            if stale >= MAX_STALE_PULLS {
+                break;
             }
-            Pull::Image { image, position } => {
-                let outcome = replica.bootstrap(&image, position)?;
-                if outcome == ApplyOutcome::Applied {
-                    pages_applied += replica.shape().db_size_pages as u64;
-                }
-                outcome
-            }
-        };
-        let reached = replica.newest_position();
+            continue;
+        }
+        if let Pull::Pages { frames, .. } = &pull {
+            frames_synced += frames;
+        }
+        let (outcome, pages) = sink.install(pull)?;
+        pages_applied += pages;
+        let reached = sink.newest_position();
         if outcome == ApplyOutcome::Queued || matches!((stop_when, &reached), (Some(stop), Some(p)) if stop(p)) {
             break;
         }
@@ -133,7 +185,7 @@ pub async fn sync(
     let counters = io.counters();
     Ok(SyncStats {
         protocol: protocol.kind(),
-        position: replica.newest_position(),
+        position: sink.newest_position(),
         frames_synced,
         pages_applied,
         bytes_received: counters.bytes_received,

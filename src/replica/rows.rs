@@ -17,9 +17,10 @@ impl Rows {
     /// Collects every row of `stmt` run with `params`. Column names and types are read after
     /// stepping: a step may re-prepare the statement against a newer schema (`SELECT *` after
     /// `ALTER TABLE ... ADD COLUMN`), and only then is its metadata current.
-    pub(crate) fn collect(stmt: &mut rusqlite::Statement<'_>, params: &[Value]) -> rusqlite::Result<Rows> {
+    pub(crate) fn collect(stmt: &mut rusqlite::Statement<'_>, params: Params<'_>) -> rusqlite::Result<Rows> {
+        params.bind(stmt)?;
         let mut rows = Vec::new();
-        let mut cursor = stmt.query(rusqlite::params_from_iter(params))?;
+        let mut cursor = stmt.raw_query();
         while let Some(row) = cursor.next()? {
             let width = row.as_ref().column_count();
             let mut values = Vec::with_capacity(width);
@@ -32,5 +33,44 @@ impl Rows {
         let columns = stmt.column_names().map(str::to_string).collect();
         let decltypes = stmt.columns().map(|c| c.decl_type().map(str::to_string)).collect();
         Ok(Rows { columns, decltypes, rows })
+    }
+}
+
+/// Statement parameters: positional values, or named ones (`:x`, `@x`, `$x`; a name given without
+/// its prefix matches any of them, as on sqld).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Params<'a> {
+    /// Values for `?`, `?NNN` in order.
+    pub positional: &'a [Value],
+    /// Values by name.
+    pub named: &'a [(String, Value)],
+}
+
+impl Params<'_> {
+    /// Binds every value; a count or name the statement does not have is `SQLITE_RANGE`.
+    fn bind(&self, stmt: &mut rusqlite::Statement<'_>) -> rusqlite::Result<()> {
+        let expected = stmt.parameter_count();
+        if self.named.is_empty() {
+            if self.positional.len() != expected {
+                return Err(rusqlite::Error::InvalidParameterCount(self.positional.len(), expected));
+            }
+            for (i, v) in self.positional.iter().enumerate() {
+                stmt.raw_bind_parameter(i + 1, v)?;
+            }
+            return Ok(());
+        }
+        if !self.positional.is_empty() || self.named.len() != expected {
+            return Err(rusqlite::Error::InvalidParameterCount(self.positional.len() + self.named.len(), expected));
+        }
+        for (name, v) in self.named {
+            let index = if name.starts_with([':', '@', '$']) {
+                stmt.parameter_index(name)?
+            } else {
+                [":", "@", "$"].iter().find_map(|p| stmt.parameter_index(&format!("{p}{name}")).ok().flatten())
+            };
+            let index = index.ok_or_else(|| rusqlite::Error::InvalidParameterName(name.clone()))?;
+            stmt.raw_bind_parameter(index, v)?;
+        }
+        Ok(())
     }
 }

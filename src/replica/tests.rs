@@ -52,7 +52,7 @@ impl Source {
     }
 
     fn rows(&self, sql: &str) -> Rows {
-        Rows::collect(&mut self.conn.prepare(sql).unwrap(), &[]).unwrap()
+        Rows::collect(&mut self.conn.prepare(sql).unwrap(), Params::default()).unwrap()
     }
 }
 
@@ -339,4 +339,21 @@ fn replace_drops_old_content_and_needs_every_page() {
     assert_eq!(r.query("SELECT y FROM fresh", &[]).unwrap().rows, vec![vec![text("n")]]);
     assert!(r.query("SELECT * FROM old", &[]).is_err());
     assert_same(&mut r, &mut new, &["SELECT * FROM fresh"]);
+}
+
+#[test]
+fn named_parameters_bind_with_or_without_prefix() {
+    let mut source = Source::new(4096);
+    let mut r = replica();
+    r.apply(source.commit("CREATE TABLE n(a, b); INSERT INTO n VALUES (1, 'one'), (2, 'two');")).unwrap();
+    let named = [("a".to_string(), Value::Integer(2)), ("$b".to_string(), text("two"))];
+    let rows =
+        r.query_with("SELECT a FROM n WHERE a = :a AND b = $b", Params { positional: &[], named: &named }).unwrap();
+    assert_eq!(rows.rows, vec![vec![Value::Integer(2)]]);
+    let wrong = [("zz".to_string(), Value::Null), ("a".to_string(), Value::Null)];
+    let err = r.query_with("SELECT :a, :b", Params { positional: &[], named: &wrong }).unwrap_err();
+    assert_eq!(err.code(), "SQLITE_RANGE");
+    assert!(r.is_local_read("SELECT * FROM n"));
+    assert!(!r.is_local_read("INSERT INTO n VALUES (3, 'x')"));
+    assert!(!r.is_local_read("SELECT * FROM not_here_yet"));
 }

@@ -3,8 +3,6 @@
 //! whole transactions only (frames after the last commit frame of a batch are dropped and fetched
 //! again); starts over from frame 0 when the primary's `log_id` is not the replica's.
 
-use prost::Message;
-
 use super::grpc::{call, status_error};
 use super::io::Io;
 use super::{Protocol, ProtocolKind, Pull};
@@ -194,9 +192,4 @@ impl Protocol for Sqld {
     fn pull<'a>(&'a mut self, io: &'a Io<'a>, position: Option<&'a Position>) -> BoxFuture<'a, Result<Pull>> {
         Box::pin(self.pull_frames(io, position))
     }
-}
-
-/// The encoded `Hello` request, for protocol detection.
-pub fn hello_request() -> Vec<u8> {
-    HelloRequest { handshake_version: Some(wal_log::HANDSHAKE_VERSION) }.encode_to_vec()
 }

@@ -1,0 +1,306 @@
+//! `Client`: what `createClient` returns, in Rust. Routes every statement: read-only statements run
+//! on the replica; writes, write and deferred transactions and batches go to the primary over Hrana;
+//! after a write the replica syncs until it covers the write (read-your-writes). Decides when a sync
+//! is due (on the next call: edge runtimes run no timers between requests).
+//!
+//! Methods take `&self` and never hold a borrow across an `.await`, so overlapping calls (two
+//! requests of one Worker isolate) interleave safely: while one call awaits the network, another
+//! reads the replica as it is or runs its own sync.
+
+mod config;
+mod statement;
+mod transaction;
+
+use std::cell::{Cell, RefCell};
+
+pub use config::{ClientConfig, Settings, DEFAULT_TIMEOUT_MS};
+pub use statement::{from_hrana_value, to_hrana_value, ResultSet, Statement, TxMode};
+pub use transaction::TxId;
+
+use crate::error::{Error, Result};
+use crate::protocol::hrana::{self, BatchCond, BatchStep, StreamRequest};
+use crate::protocol::Position;
+use crate::remote::{batch_result, stmt_result, Remote};
+use crate::replica::{Params, Replica, ReplicaConfig};
+use crate::sync::detect::detect;
+use crate::sync::http_sync::HttpSync;
+use crate::sync::pull_updates::PullUpdates;
+use crate::sync::sqld::Sqld;
+use crate::sync::{sync_into, Io, Protocol, ProtocolKind, StopWhen, SyncStats, SyncTarget};
+use crate::transport::Transport;
+use transaction::Transactions;
+
+/// The replica side of a client in replica mode.
+struct ReplicaSide {
+    replica: RefCell<Replica>,
+    target: SyncTarget,
+    /// The protocol object between syncs (`None` while a sync has it out).
+    protocol: RefCell<Option<Box<dyn Protocol>>>,
+    kind: Cell<Option<ProtocolKind>>,
+    last_sync_ms: Cell<Option<f64>>,
+}
+
+/// A libsql-edge client.
+pub struct Client {
+    settings: Settings,
+    remote: Remote,
+    replica: Option<ReplicaSide>,
+    transactions: Transactions,
+    closed: Cell<bool>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+fn new_protocol(kind: ProtocolKind) -> Box<dyn Protocol> {
+    match kind {
+        ProtocolKind::Sqld => Box::new(Sqld::new()),
+        ProtocolKind::HttpSync => Box::new(HttpSync::new()),
+        ProtocolKind::PullUpdates => Box::new(PullUpdates::new()),
+    }
+}
+
+impl Client {
+    /// A client for `config`. Does no I/O: the first call bootstraps.
+    pub fn new(config: &ClientConfig) -> Result<Client> {
+        let settings = config.settings()?;
+        let remote = Remote::new(&settings.primary_url, settings.auth_token.clone(), settings.timeout_ms);
+        let replica = match &settings.sync_url {
+            None => None,
+            Some(url) => Some(ReplicaSide {
+                replica: RefCell::new(Replica::open(ReplicaConfig {
+                    memory_budget_bytes: settings.memory_budget_bytes,
+                    ..Default::default()
+                })?),
+                target: SyncTarget::new(url, settings.auth_token.clone(), settings.timeout_ms),
+                protocol: RefCell::new(None),
+                kind: Cell::new(settings.sync_protocol),
+                last_sync_ms: Cell::new(None),
+            }),
+        };
+        Ok(Client { settings, remote, replica, transactions: Transactions::default(), closed: Cell::new(false) })
+    }
+
+    /// `"file"` for an embedded replica, `"http"` for remote-only (as `@libsql/client` names them).
+    pub fn protocol(&self) -> &'static str {
+        if self.replica.is_some() {
+            "file"
+        } else {
+            "http"
+        }
+    }
+
+    /// Whether `close` was called.
+    pub fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+
+    /// Closes the client: open transactions are dropped; further calls fail with `CLIENT_CLOSED`.
+    pub fn close(&self) {
+        self.closed.set(true);
+        self.transactions.clear();
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed.get() {
+            return Err(Error::Closed { code: "CLIENT_CLOSED", message: "The client is closed".into() });
+        }
+        Ok(())
+    }
+
+    /// The replica's position, if this is a replica client that has synced.
+    pub fn position(&self) -> Option<Position> {
+        self.replica.as_ref().and_then(|r| r.replica.borrow().position())
+    }
+
+    /// Page bytes the replica holds.
+    pub fn memory_bytes(&self) -> u64 {
+        self.replica.as_ref().map_or(0, |r| r.replica.borrow().memory_bytes())
+    }
+
+    /// Whether the sync interval has passed (or the replica never synced). The caller starts the
+    /// sync; reads do not wait for it, except the first bootstrap.
+    pub fn sync_due(&self, now_ms: f64) -> bool {
+        let Some(side) = &self.replica else { return false };
+        match (side.last_sync_ms.get(), self.settings.sync_interval_ms) {
+            (None, _) => true,
+            (Some(last), Some(interval)) => now_ms - last >= interval,
+            (Some(_), None) => false,
+        }
+    }
+
+    /// Syncs the replica with the primary until it is up to date.
+    pub async fn sync(&self, transport: &dyn Transport) -> Result<SyncStats> {
+        self.check_open()?;
+        let side = self.replica.as_ref().ok_or_else(|| Error::Config {
+            code: "SYNC_NOT_SUPPORTED",
+            message: "sync is only supported for embedded replicas (url file: with syncUrl)".into(),
+        })?;
+        self.sync_side(side, transport, None).await
+    }
+
+    async fn sync_side(
+        &self,
+        side: &ReplicaSide,
+        transport: &dyn Transport,
+        stop_when: Option<StopWhen<'_>>,
+    ) -> Result<SyncStats> {
+        let io = Io::new(transport, &side.target);
+        let kind = match side.kind.get() {
+            Some(k) => k,
+            None => {
+                let k = detect(&io).await?;
+                side.kind.set(Some(k));
+                k
+            }
+        };
+        // Another call may hold the protocol object (its sync is in flight): use a fresh one, so
+        // this call never awaits I/O that belongs to another request.
+        let mut protocol = side.protocol.borrow_mut().take().unwrap_or_else(|| new_protocol(kind));
+        let result = sync_into(&side.replica, protocol.as_mut(), &io, stop_when).await;
+        let mut slot = side.protocol.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(protocol);
+        }
+        if result.is_ok() {
+            side.last_sync_ms.set(Some(io.now_ms()));
+        }
+        result
+    }
+
+    /// The first call of a replica client waits for the bootstrap.
+    async fn ensure_bootstrapped(&self, side: &ReplicaSide, transport: &dyn Transport) -> Result<()> {
+        if side.replica.borrow().newest_position().is_none() {
+            self.sync_side(side, transport, None).await?;
+        }
+        Ok(())
+    }
+
+    /// After a write that the primary reports at `replication_index`, syncs until the replica covers
+    /// it (sqld), or until it is up to date (protocols whose positions are not comparable).
+    async fn read_your_writes(&self, transport: &dyn Transport, replication_index: Option<u64>) -> Result<()> {
+        let Some(side) = &self.replica else { return Ok(()) };
+        if !self.settings.read_your_writes {
+            return Ok(());
+        }
+        match (side.kind.get(), replication_index) {
+            (Some(ProtocolKind::Sqld), Some(index)) => {
+                let covered = |p: &Position| matches!(p, Position::Sqld { frame_no, .. } if frame_no.0 >= index);
+                if side.replica.borrow().newest_position().is_some_and(|p| covered(&p)) {
+                    return Ok(());
+                }
+                self.sync_side(side, transport, Some(&covered)).await.map(|_| ())
+            }
+            _ => self.sync_side(side, transport, None).await.map(|_| ()),
+        }
+    }
+
+    /// Runs one statement: locally when the replica can (read-only), else on the primary.
+    pub async fn execute(&self, transport: &dyn Transport, stmt: &Statement) -> Result<ResultSet> {
+        self.check_open()?;
+        if let Some(side) = &self.replica {
+            self.ensure_bootstrapped(side, transport).await?;
+            let mut replica = side.replica.borrow_mut();
+            if replica.is_local_read(&stmt.sql) {
+                let params = Params { positional: &stmt.args, named: &stmt.named_args };
+                return Ok(replica.query_with(&stmt.sql, params)?.into());
+            }
+        }
+        let response = self.remote.once(transport, StreamRequest::Execute { stmt: stmt.to_hrana() }).await?;
+        let result = stmt_result(response)?;
+        let index = result.replication_index;
+        let result = ResultSet::from(result);
+        self.read_your_writes(transport, index).await?;
+        Ok(result)
+    }
+
+    /// Runs statements atomically: a `read` batch of read-only statements on the replica, anything
+    /// else as one pipeline on the primary (`BEGIN`, each statement if the previous succeeded,
+    /// `COMMIT`, `ROLLBACK` unless committed).
+    pub async fn batch(&self, transport: &dyn Transport, stmts: &[Statement], mode: TxMode) -> Result<Vec<ResultSet>> {
+        self.check_open()?;
+        if let Some(side) = &self.replica {
+            self.ensure_bootstrapped(side, transport).await?;
+            if mode == TxMode::Read {
+                if let Some(results) = self.local_read_batch(side, stmts)? {
+                    return Ok(results);
+                }
+            }
+        }
+        let n = stmts.len() as u32;
+        let mut steps = vec![BatchStep { condition: None, stmt: Statement::new(mode.begin_sql()).to_hrana() }];
+        for (i, s) in stmts.iter().enumerate() {
+            steps.push(BatchStep { condition: Some(BatchCond::Ok { step: i as u32 }), stmt: s.to_hrana() });
+        }
+        steps.push(BatchStep { condition: Some(BatchCond::Ok { step: n }), stmt: Statement::new("COMMIT").to_hrana() });
+        let rollback = BatchCond::Not { cond: Box::new(BatchCond::Ok { step: n + 1 }) };
+        steps.push(BatchStep { condition: Some(rollback), stmt: Statement::new("ROLLBACK").to_hrana() });
+        let batch = hrana::Batch { steps, replication_index: None };
+        let result = batch_result(self.remote.once(transport, StreamRequest::Batch { batch }).await?)?;
+        // The first failing step names the statement (step 0 is BEGIN: report it as statement 0).
+        for (step, error) in result.step_errors.iter().enumerate().take(stmts.len() + 2) {
+            if let Some(e) = error {
+                return Err(Error::Batch {
+                    statement_index: step.saturating_sub(1).min(stmts.len().saturating_sub(1)),
+                    source: Box::new(Error::Server { code: e.code.clone(), message: e.message.clone() }),
+                });
+            }
+        }
+        let index = result.replication_index;
+        let mut results = Vec::with_capacity(stmts.len());
+        for step in 1..=stmts.len() {
+            let r = result.step_results.get(step).cloned().flatten().ok_or_else(|| Error::InvalidResponse {
+                context: "hrana batch".into(),
+                message: format!("no result for step {step}"),
+            })?;
+            results.push(ResultSet::from(r));
+        }
+        self.read_your_writes(transport, index).await?;
+        Ok(results)
+    }
+
+    /// A read batch on the replica inside one read transaction; `None` when it must go to the
+    /// primary (a statement that is not a local read, or a read transaction already open).
+    fn local_read_batch(&self, side: &ReplicaSide, stmts: &[Statement]) -> Result<Option<Vec<ResultSet>>> {
+        let mut replica = side.replica.borrow_mut();
+        if replica.in_read_transaction() || !stmts.iter().all(|s| replica.is_local_read(&s.sql)) {
+            return Ok(None);
+        }
+        replica.query("BEGIN", &[])?;
+        let mut results = Vec::with_capacity(stmts.len());
+        for (i, s) in stmts.iter().enumerate() {
+            match replica.query_with(&s.sql, Params { positional: &s.args, named: &s.named_args }) {
+                Ok(rows) => results.push(rows.into()),
+                Err(e) => {
+                    replica.query("ROLLBACK", &[])?;
+                    return Err(Error::Batch { statement_index: i, source: Box::new(e) });
+                }
+            }
+        }
+        replica.query("COMMIT", &[])?;
+        Ok(Some(results))
+    }
+
+    /// Runs a script of several statements on the primary (no results).
+    pub async fn execute_multiple(&self, transport: &dyn Transport, sql: &str) -> Result<()> {
+        self.check_open()?;
+        let request = StreamRequest::Sequence { sql: Some(sql.to_string()), sql_id: None, replication_index: None };
+        self.remote.once(transport, request).await?;
+        self.read_your_writes(transport, None).await
+    }
+
+    /// Runs schema migrations on the primary as `@libsql/client` does: foreign keys off, the
+    /// statements as one deferred batch, foreign keys on.
+    pub async fn migrate(&self, transport: &dyn Transport, stmts: &[Statement]) -> Result<Vec<ResultSet>> {
+        self.check_open()?;
+        let off = Statement::new("PRAGMA foreign_keys=off");
+        self.remote.once(transport, StreamRequest::Execute { stmt: off.to_hrana() }).await?;
+        let result = self.batch(transport, stmts, TxMode::Deferred).await;
+        let on = Statement::new("PRAGMA foreign_keys=on");
+        self.remote.once(transport, StreamRequest::Execute { stmt: on.to_hrana() }).await?;
+        result
+    }
+}

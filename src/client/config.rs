@@ -1,0 +1,188 @@
+//! Client configuration: `@libsql/client`'s `Config`, validated. Decides the client's mode from the
+//! URLs (embedded replica with `syncUrl`, or remote-only over Hrana) and rejects what this client
+//! cannot do with `@libsql/client`'s error codes.
+
+use crate::error::{Error, Result};
+use crate::replica::DEFAULT_MEMORY_BUDGET;
+use crate::sync::ProtocolKind;
+
+/// Default per-request timeout.
+pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+
+/// What the user configured (JS `createClient` options, already converted).
+#[derive(Clone, Default)]
+pub struct ClientConfig {
+    /// `file:NAME` / `:memory:` (a replica, needs `sync_url`) or `libsql:` / `https:` / `http:`
+    /// / `wss:` / `ws:` (remote-only).
+    pub url: String,
+    /// The primary to replicate from.
+    pub sync_url: Option<String>,
+    /// Bearer token for the primary.
+    pub auth_token: Option<String>,
+    /// Seconds between syncs (checked on each call: edge runtimes run no timers between requests).
+    pub sync_interval_s: Option<f64>,
+    /// Sync after each write until the write is visible locally (default true).
+    pub read_your_writes: Option<bool>,
+    /// `sqld`, `http-sync` or `pull-updates`; detected when unset.
+    pub sync_protocol: Option<String>,
+    /// Replica memory budget in bytes.
+    pub memory_budget_bytes: Option<u64>,
+    /// Per-request timeout in milliseconds.
+    pub timeout_ms: Option<u32>,
+    /// `encryptionKey` was given (not supported).
+    pub encryption_key: bool,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("url", &self.url)
+            .field("sync_url", &self.sync_url)
+            .field("auth_token", &self.auth_token.as_ref().map(|_| "<redacted>"))
+            .field("sync_interval_s", &self.sync_interval_s)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where writes go (the primary's Hrana URL).
+    pub primary_url: String,
+    /// Replica mode: where to sync from; `None` in remote-only mode.
+    pub sync_url: Option<String>,
+    /// Bearer token.
+    pub auth_token: Option<String>,
+    /// Milliseconds between syncs.
+    pub sync_interval_ms: Option<f64>,
+    /// Read-your-writes.
+    pub read_your_writes: bool,
+    /// Forced protocol.
+    pub sync_protocol: Option<ProtocolKind>,
+    /// Replica memory budget.
+    pub memory_budget_bytes: u64,
+    /// Per-request timeout.
+    pub timeout_ms: u32,
+}
+
+fn invalid(code: &'static str, message: impl Into<String>) -> Error {
+    Error::Config { code, message: message.into() }
+}
+
+fn scheme(url: &str) -> Option<&str> {
+    url.split_once(':').map(|(s, _)| s)
+}
+
+fn check_remote_url(url: &str, what: &str) -> Result<()> {
+    match scheme(url) {
+        Some("libsql" | "https" | "http" | "wss" | "ws") => {
+            let rest = url.split_once("://").map(|(_, r)| r).unwrap_or_default();
+            if rest.is_empty() || rest.starts_with('/') {
+                return Err(invalid("URL_INVALID", format!("The {what} {url:?} has no host")));
+            }
+            Ok(())
+        }
+        Some(s) => Err(invalid(
+            "URL_SCHEME_NOT_SUPPORTED",
+            format!("The {what} scheme {s:?} is not supported: use libsql:, https:, http:, wss: or ws:"),
+        )),
+        None => Err(invalid("URL_INVALID", format!("The {what} {url:?} is not a valid URL"))),
+    }
+}
+
+impl ClientConfig {
+    /// Validates and resolves the configuration.
+    pub fn settings(&self) -> Result<Settings> {
+        if self.encryption_key {
+            return Err(invalid("ENCRYPTION_KEY_NOT_SUPPORTED", "Encryption keys are not supported by libsql-edge"));
+        }
+        let local = self.url == ":memory:" || scheme(&self.url) == Some("file");
+        let (primary_url, sync_url) = match (&self.sync_url, local) {
+            (Some(sync), true) => {
+                check_remote_url(sync, "syncUrl")?;
+                (sync.clone(), Some(sync.clone()))
+            }
+            (None, false) => {
+                check_remote_url(&self.url, "URL")?;
+                (self.url.clone(), None)
+            }
+            (Some(_), false) => {
+                return Err(invalid(
+                    "URL_INVALID",
+                    "An embedded replica needs a file: or :memory: url next to syncUrl",
+                ));
+            }
+            (None, true) => {
+                return Err(invalid(
+                    "URL_SCHEME_NOT_SUPPORTED",
+                    "A local database needs syncUrl: libsql-edge keeps a replica of a primary",
+                ));
+            }
+        };
+        let sync_protocol = match &self.sync_protocol {
+            None => None,
+            Some(name) => Some(ProtocolKind::parse(name).ok_or_else(|| {
+                invalid("SYNC_PROTOCOL_INVALID", format!("syncProtocol {name:?}: use sqld, http-sync or pull-updates"))
+            })?),
+        };
+        let sync_interval_ms = match self.sync_interval_s {
+            Some(s) if !(s.is_finite() && s >= 0.0) => {
+                return Err(invalid("SYNC_INTERVAL_INVALID", format!("syncInterval {s} is not a number of seconds")));
+            }
+            Some(s) => Some(s * 1000.0),
+            None => None,
+        };
+        Ok(Settings {
+            primary_url,
+            sync_url,
+            auth_token: self.auth_token.clone().filter(|t| !t.is_empty()),
+            sync_interval_ms,
+            read_your_writes: self.read_your_writes.unwrap_or(true),
+            sync_protocol,
+            memory_budget_bytes: self.memory_budget_bytes.unwrap_or(DEFAULT_MEMORY_BUDGET),
+            timeout_ms: self.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    fn config(url: &str, sync_url: Option<&str>) -> ClientConfig {
+        ClientConfig { url: url.into(), sync_url: sync_url.map(Into::into), ..Default::default() }
+    }
+
+    #[test]
+    fn modes_and_url_errors_use_libsql_client_codes() {
+        let s = config("file:app.db", Some("libsql://db.example.com")).settings().unwrap();
+        assert_eq!(s.sync_url.as_deref(), Some("libsql://db.example.com"));
+        assert!(s.read_your_writes);
+        let s = config("https://db.example.com", None).settings().unwrap();
+        assert_eq!(s.sync_url, None);
+        let code = |c: ClientConfig| c.settings().unwrap_err().code().to_string();
+        assert_eq!(code(config("file:app.db", None)), "URL_SCHEME_NOT_SUPPORTED");
+        assert_eq!(code(config("ftp://x", None)), "URL_SCHEME_NOT_SUPPORTED");
+        assert_eq!(code(config("not a url", None)), "URL_INVALID");
+        assert_eq!(code(config("libsql://", None)), "URL_INVALID");
+        assert_eq!(code(config(":memory:", Some("gopher://x"))), "URL_SCHEME_NOT_SUPPORTED");
+        let mut c = config(":memory:", Some("http://127.0.0.1:1"));
+        c.encryption_key = true;
+        assert_eq!(code(c), "ENCRYPTION_KEY_NOT_SUPPORTED");
+        let mut c = config(":memory:", Some("http://127.0.0.1:1"));
+        c.sync_protocol = Some("carrier-pigeon".into());
+        assert_eq!(code(c), "SYNC_PROTOCOL_INVALID");
+        let mut c = config(":memory:", Some("http://127.0.0.1:1"));
+        c.sync_interval_s = Some(-1.0);
+        assert_eq!(code(c), "SYNC_INTERVAL_INVALID");
+    }
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let c = ClientConfig { auth_token: Some("secret-token-value".into()), ..config(":memory:", None) };
+        assert!(!format!("{c:?}").contains("secret-token-value"));
+    }
+}

@@ -1,0 +1,187 @@
+//! Interactive transactions: a `read` transaction runs on the replica on a stable snapshot (applies
+//! wait until it ends); `write` and `deferred` ones run on the primary on one Hrana stream, with the
+//! `BEGIN` sent lazily together with the first statement, as `@libsql/client` does.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+use super::{Client, ResultSet, Statement, TxMode};
+use crate::error::{Error, Result};
+use crate::protocol::hrana::StreamRequest;
+use crate::remote::{response_of, stmt_result, Stream};
+use crate::replica::Params;
+use crate::transport::Transport;
+
+/// Identifies an open transaction of a client.
+pub type TxId = u32;
+
+enum Tx {
+    /// A read transaction on the replica's connection.
+    Local,
+    /// A transaction on the primary.
+    Remote { stream: Stream, mode: TxMode, begun: bool },
+}
+
+/// The open transactions of a client.
+#[derive(Default)]
+pub struct Transactions {
+    next: Cell<TxId>,
+    open: RefCell<BTreeMap<TxId, Tx>>,
+}
+
+impl Transactions {
+    fn add(&self, tx: Tx) -> TxId {
+        let id = self.next.get().wrapping_add(1);
+        self.next.set(id);
+        self.open.borrow_mut().insert(id, tx);
+        id
+    }
+
+    /// Takes a transaction out while a call uses it; a concurrent call on the same one fails.
+    fn take(&self, id: TxId) -> Result<Tx> {
+        self.open.borrow_mut().remove(&id).ok_or_else(closed)
+    }
+
+    fn put_back(&self, id: TxId, tx: Tx) {
+        self.open.borrow_mut().insert(id, tx);
+    }
+
+    /// Forgets every transaction (client closed).
+    pub fn clear(&self) {
+        self.open.borrow_mut().clear();
+    }
+}
+
+fn closed() -> Error {
+    Error::Closed {
+        code: "TRANSACTION_CLOSED",
+        message: "The transaction is closed (or another call is using it)".into(),
+    }
+}
+
+impl Client {
+    /// Starts a transaction. Nothing is sent yet for a remote one.
+    pub async fn transaction(&self, transport: &dyn Transport, mode: TxMode) -> Result<TxId> {
+        self.check_open()?;
+        if let (Some(side), TxMode::Read) = (&self.replica, mode) {
+            self.ensure_bootstrapped(side, transport).await?;
+            let mut replica = side.replica.borrow_mut();
+            if !replica.in_read_transaction() {
+                replica.query("BEGIN", &[])?;
+                // Take the snapshot now: the first read pins what every later read sees.
+                replica.query("SELECT 1 FROM sqlite_schema LIMIT 1", &[])?;
+                return Ok(self.transactions.add(Tx::Local));
+            }
+        }
+        Ok(self.transactions.add(Tx::Remote { stream: Stream::default(), mode, begun: false }))
+    }
+
+    /// Whether transaction `id` is no longer open.
+    pub fn transaction_closed(&self, id: TxId) -> bool {
+        !self.transactions.open.borrow().contains_key(&id)
+    }
+
+    /// Runs one statement in transaction `id`.
+    pub async fn tx_execute(&self, transport: &dyn Transport, id: TxId, stmt: &Statement) -> Result<ResultSet> {
+        self.check_open()?;
+        let tx = self.transactions.take(id)?;
+        let (tx, result) = self.tx_run(transport, tx, stmt).await;
+        self.transactions.put_back(id, tx);
+        result
+    }
+
+    async fn tx_run(&self, transport: &dyn Transport, tx: Tx, stmt: &Statement) -> (Tx, Result<ResultSet>) {
+        match tx {
+            Tx::Local => {
+                let result = self.local_tx_query(stmt);
+                (Tx::Local, result)
+            }
+            Tx::Remote { mut stream, mode, begun } => {
+                let mut requests = Vec::new();
+                if !begun {
+                    requests.push(StreamRequest::Execute { stmt: Statement::new(mode.begin_sql()).to_hrana() });
+                }
+                requests.push(StreamRequest::Execute { stmt: stmt.to_hrana() });
+                let result = self.remote.pipeline(transport, &mut stream, requests).await;
+                let result = result.and_then(|mut results| {
+                    let last = results.pop().ok_or_else(closed)?;
+                    if let Some(first) = results.pop() {
+                        response_of(first)?;
+                    }
+                    stmt_result(response_of(last)?).map(ResultSet::from)
+                });
+                // After a failed BEGIN nothing is open on the server; otherwise the BEGIN went through.
+                let begun = begun || result.is_ok() || stream.is_open();
+                (Tx::Remote { stream, mode, begun }, result)
+            }
+        }
+    }
+
+    fn local_tx_query(&self, stmt: &Statement) -> Result<ResultSet> {
+        let side = self.replica.as_ref().ok_or_else(closed)?;
+        let mut replica = side.replica.borrow_mut();
+        // A write is refused before it runs; SQL that does not prepare reports its own error.
+        let params = Params { positional: &stmt.args, named: &stmt.named_args };
+        match replica.query_with(&stmt.sql, params) {
+            Err(Error::WriteRefused) => Err(Error::Server {
+                code: "SQLITE_READONLY".into(),
+                message: "attempt to write in a read transaction".into(),
+            }),
+            result => Ok(result?.into()),
+        }
+    }
+
+    /// Runs statements in order in transaction `id`; stops at the first failure.
+    pub async fn tx_batch(&self, transport: &dyn Transport, id: TxId, stmts: &[Statement]) -> Result<Vec<ResultSet>> {
+        let mut results = Vec::with_capacity(stmts.len());
+        for (i, stmt) in stmts.iter().enumerate() {
+            match self.tx_execute(transport, id, stmt).await {
+                Ok(r) => results.push(r),
+                Err(e) => return Err(Error::Batch { statement_index: i, source: Box::new(e) }),
+            }
+        }
+        Ok(results)
+    }
+
+    /// Commits transaction `id` and ends it.
+    pub async fn tx_commit(&self, transport: &dyn Transport, id: TxId) -> Result<()> {
+        self.tx_finish(transport, id, "COMMIT").await
+    }
+
+    /// Rolls transaction `id` back and ends it.
+    pub async fn tx_rollback(&self, transport: &dyn Transport, id: TxId) -> Result<()> {
+        self.tx_finish(transport, id, "ROLLBACK").await
+    }
+
+    async fn tx_finish(&self, transport: &dyn Transport, id: TxId, sql: &str) -> Result<()> {
+        self.check_open()?;
+        match self.transactions.take(id)? {
+            Tx::Local => {
+                let side = self.replica.as_ref().ok_or_else(closed)?;
+                side.replica.borrow_mut().query(sql, &[])?;
+                Ok(())
+            }
+            Tx::Remote { mut stream, begun, .. } => {
+                if !begun {
+                    self.remote.close(transport, &mut stream).await;
+                    return Ok(());
+                }
+                let requests =
+                    vec![StreamRequest::Execute { stmt: Statement::new(sql).to_hrana() }, StreamRequest::Close];
+                let mut results = self.remote.pipeline(transport, &mut stream, requests).await?;
+                let result = stmt_result(response_of(results.swap_remove(0))?)?;
+                if sql == "COMMIT" {
+                    self.read_your_writes(transport, result.replication_index).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends transaction `id`, rolling back whatever it did (a no-op when it already ended).
+    pub async fn tx_close(&self, transport: &dyn Transport, id: TxId) {
+        if !self.transaction_closed(id) {
+            let _ = self.tx_rollback(transport, id).await;
+        }
+    }
+}

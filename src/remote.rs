@@ -1,0 +1,200 @@
+//! The Hrana-over-HTTP client: writes and write transactions forwarded to the primary, and every
+//! statement in remote-only mode. Pipelines go to `/v3/pipeline`, falling back to `/v2/pipeline` when
+//! the server has no v3 (404); batons keep interactive streams. Requests that may have run on the
+//! server are never retried. QUIRK: tursodb 0.7.0 rejects `close` with HTTP 500 and runs nothing, so
+//! after that answer `close` requests are left out for this server.
+
+use std::cell::Cell;
+
+use crate::error::{Error, Result};
+use crate::protocol::hrana::{
+    BatchResult, PipelineReqBody, PipelineRespBody, StmtResult, StreamRequest, StreamResponse, StreamResult,
+};
+use crate::sync::io::http_base_url;
+use crate::transport::{Method, Request, Response, Transport};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Version {
+    Unknown,
+    V3,
+    V2,
+}
+
+/// A Hrana stream: its baton between requests, and the URL the server asked to continue on.
+#[derive(Debug, Default, Clone)]
+pub struct Stream {
+    baton: Option<String>,
+    base_url: Option<String>,
+}
+
+impl Stream {
+    /// Whether the server still holds this stream open.
+    pub fn is_open(&self) -> bool {
+        self.baton.is_some()
+    }
+}
+
+/// Connection settings for a Hrana server.
+pub struct Remote {
+    url: String,
+    auth_token: Option<String>,
+    timeout_ms: u32,
+    version: Cell<Version>,
+    omit_close: Cell<bool>,
+}
+
+impl std::fmt::Debug for Remote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Remote").field("url", &self.url).field("version", &self.version.get()).finish()
+    }
+}
+
+impl Remote {
+    /// A client for the Hrana server at `url` (`libsql://` means `https://`).
+    pub fn new(url: &str, auth_token: Option<String>, timeout_ms: u32) -> Remote {
+        Remote {
+            url: http_base_url(url),
+            auth_token,
+            timeout_ms,
+            version: Cell::new(Version::Unknown),
+            omit_close: Cell::new(false),
+        }
+    }
+
+    /// Runs `requests` on `stream` (a new stream when it holds no baton) and returns one result per
+    /// request.
+    pub async fn pipeline(
+        &self,
+        transport: &dyn Transport,
+        stream: &mut Stream,
+        requests: Vec<StreamRequest>,
+    ) -> Result<Vec<StreamResult>> {
+        loop {
+            let sent: Vec<StreamRequest> = if self.omit_close.get() {
+                requests.iter().filter(|r| !matches!(r, StreamRequest::Close)).cloned().collect()
+            } else {
+                requests.clone()
+            };
+            let version = self.version.get();
+            let path = if version == Version::V2 { "v2" } else { "v3" };
+            let base = stream.base_url.clone().unwrap_or_else(|| self.url.clone());
+            let body = serde_json::to_vec(&PipelineReqBody { baton: stream.baton.clone(), requests: sent.clone() })
+                .map_err(|e| Error::InvalidResponse { context: "hrana request".into(), message: e.to_string() })?;
+            let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+            if let Some(token) = &self.auth_token {
+                headers.push(("authorization".into(), format!("Bearer {token}")));
+            }
+            let request = Request {
+                method: Method::Post,
+                url: format!("{base}/{path}/pipeline"),
+                headers,
+                body,
+                timeout_ms: self.timeout_ms,
+            };
+            let context = format!("hrana {path}/pipeline");
+            let response =
+                transport.send(request).await.map_err(|source| Error::Network { context: context.clone(), source })?;
+            // Answers that prove nothing ran: retry in the form this server understands.
+            if response.status == 404 && version == Version::Unknown {
+                self.version.set(Version::V2);
+                continue;
+            }
+            if response.status == 500 && !self.omit_close.get() && text(&response).contains("unknown variant `close`") {
+                self.omit_close.set(true);
+                continue;
+            }
+            if response.status != 200 {
+                return Err(http_error(&response));
+            }
+            if version == Version::Unknown {
+                self.version.set(Version::V3);
+            }
+            let body: PipelineRespBody = serde_json::from_slice(&response.body)
+                .map_err(|e| Error::InvalidResponse { context: context.clone(), message: e.to_string() })?;
+            if body.results.len() != sent.len() {
+                return Err(Error::InvalidResponse {
+                    context,
+                    message: format!("{} results for {} requests", body.results.len(), sent.len()),
+                });
+            }
+            stream.baton = body.baton;
+            if body.base_url.is_some() {
+                stream.base_url = body.base_url;
+            }
+            // Put back the `close` results of requests that were left out.
+            let mut results = body.results.into_iter();
+            return Ok(requests
+                .iter()
+                .map(|r| match (r, self.omit_close.get()) {
+                    (StreamRequest::Close, true) => StreamResult::Ok { response: StreamResponse::Close },
+                    _ => results.next().unwrap_or(StreamResult::Ok { response: StreamResponse::Close }),
+                })
+                .collect());
+        }
+    }
+
+    /// Runs one request followed by `close` on a new stream and returns its response.
+    pub async fn once(&self, transport: &dyn Transport, request: StreamRequest) -> Result<StreamResponse> {
+        let mut stream = Stream::default();
+        let mut results = self.pipeline(transport, &mut stream, vec![request, StreamRequest::Close]).await?;
+        response_of(results.swap_remove(0))
+    }
+
+    /// Closes a stream the server still holds (best effort: errors are ignored).
+    pub async fn close(&self, transport: &dyn Transport, stream: &mut Stream) {
+        if stream.is_open() {
+            let _ = self.pipeline(transport, stream, vec![StreamRequest::Close]).await;
+        }
+        stream.baton = None;
+    }
+}
+
+/// The response of one pipeline slot, or its error.
+pub fn response_of(result: StreamResult) -> Result<StreamResponse> {
+    match result {
+        StreamResult::Ok { response } => Ok(response),
+        StreamResult::Error { error } => Err(Error::Server { code: error.code, message: error.message }),
+    }
+}
+
+/// The statement result of an `execute` slot.
+pub fn stmt_result(response: StreamResponse) -> Result<StmtResult> {
+    match response {
+        StreamResponse::Execute { result } => Ok(result),
+        other => Err(mismatch("execute", &other)),
+    }
+}
+
+/// The batch result of a `batch` slot.
+pub fn batch_result(response: StreamResponse) -> Result<BatchResult> {
+    match response {
+        StreamResponse::Batch { result } => Ok(result),
+        other => Err(mismatch("batch", &other)),
+    }
+}
+
+fn mismatch(wanted: &str, got: &StreamResponse) -> Error {
+    Error::InvalidResponse { context: "hrana pipeline".into(), message: format!("{wanted} answered with {got:?}") }
+}
+
+fn text(response: &Response) -> String {
+    String::from_utf8_lossy(&response.body[..response.body.len().min(500)]).into_owned()
+}
+
+/// A non-200 reply, mapped as `@libsql/client` does: a JSON body with `message` keeps its `code`;
+/// anything else is `SERVER_ERROR` with the status and text.
+fn http_error(response: &Response) -> Error {
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(&response.body) {
+        if let Some(message) = json.get("message").and_then(|m| m.as_str()) {
+            let code = json.get("code").and_then(|c| c.as_str()).unwrap_or("SERVER_ERROR");
+            return Error::Server { code: code.to_string(), message: message.to_string() };
+        }
+    }
+    let body = text(response);
+    let message = if body.is_empty() {
+        format!("Server returned HTTP status {}", response.status)
+    } else {
+        format!("Server returned HTTP status {}: {body}", response.status)
+    };
+    Error::Server { code: "SERVER_ERROR".into(), message }
+}
