@@ -346,3 +346,49 @@ fn pull_updates_fault_keeps_last_good_position_and_next_sync_recovers() {
     }
     assert_same_as_fresh_bootstrap(&replica, &db);
 }
+
+#[test]
+fn pull_updates_probe_recognises_tursodb_cheaply_and_rejects_404() {
+    let db = TursoDb::start();
+    db.execute("CREATE TABLE t (v BLOB)");
+    db.execute(&format!("INSERT INTO t VALUES {}", vec!["(randomblob(3000))"; 40].join(",")));
+    let target = SyncTarget::new(&db.url(), None, 10_000);
+    let io = Io::new(&NativeTransport, &target);
+    let revision = block_on(libsql_edge::sync::pull_updates::probe(&io)).unwrap();
+    let mut replica = Replica::open(ReplicaConfig::default()).unwrap();
+    let stats = sync_ok(&mut replica, &db);
+    assert_eq!(revision.map(|r| r.0).as_deref(), Some(self::revision(&stats)));
+    assert_eq!(io.counters().round_trips, 1);
+    assert!(io.counters().bytes_received < 64, "header only: {:?}", io.counters());
+
+    // A server without the endpoint (sqld and the HTTP-sync servers answer 404).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut conn, _) = listener.accept().unwrap();
+        // Read the whole request first: closing with unread bytes would reset the connection.
+        let mut request = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = conn.read(&mut buf).unwrap();
+            request.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let len = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+                if n == 0 || request.len() >= end + 4 + len {
+                    break;
+                }
+            }
+            assert!(n > 0, "connection closed mid-request");
+        }
+        conn.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").unwrap();
+    });
+    let target = SyncTarget::new(&url, None, 10_000);
+    let io = Io::new(&NativeTransport, &target);
+    assert_eq!(block_on(libsql_edge::sync::pull_updates::probe(&io)).unwrap(), None);
+    server.join().unwrap();
+}

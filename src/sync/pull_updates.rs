@@ -11,8 +11,8 @@ use super::io::{unexpected_status, Io};
 use super::{Protocol, ProtocolKind, Pull};
 use crate::error::{Error, Result};
 use crate::protocol::pull_updates::{
-    decode_response, encode_request, PullUpdatesApplyMode, PullUpdatesReqProtoBody, PullUpdatesResponse,
-    PullUpdatesStreamKind, CONTENT_TYPE, PAGE_SIZE, PATH,
+    decode_response, encode_request, pages_selector, PullUpdatesApplyMode, PullUpdatesReqProtoBody,
+    PullUpdatesResponse, PullUpdatesStreamKind, CONTENT_TYPE, PAGE_SIZE, PATH,
 };
 use crate::protocol::{Position, Revision};
 use crate::replica::{CommittedPages, Page};
@@ -44,6 +44,32 @@ impl Protocol for PullUpdates {
             pull_from(io, client_revision).await
         })
     }
+}
+
+/// A client revision beyond any real one (i64::MAX, so it parses as any integer type): tursodb
+/// answers it with its head revision and no pages.
+const PROBE_CLIENT_REVISION: &str = "9223372036854775807";
+
+/// Whether the target serves `/pull-updates`, for protocol detection: one request answered by at
+/// most one page. Asks for the pages after [`PROBE_CLIENT_REVISION`], filtered to page_id 0, so a
+/// server ignoring either limit still sends little (tursodb 0.7.0 honours both: a 9-byte header).
+/// `Some(server_revision)` if it answered 200 with a valid response; `None` for any other status
+/// (tursodb and sqld answer 404 on each other's paths) or body. Auth and network failures are errors.
+pub async fn probe(io: &Io<'_>) -> Result<Option<Revision>> {
+    let context = "detect pull-updates";
+    let request = PullUpdatesReqProtoBody {
+        server_pages_selector: pages_selector(&[0]),
+        ..PullUpdatesReqProtoBody::raw_from(PROBE_CLIENT_REVISION)
+    };
+    let headers = [("content-type", CONTENT_TYPE), ("accept-encoding", CONTENT_TYPE)];
+    let response = io.send(Method::Post, PATH, &headers, encode_request(&request), context).await?;
+    if response.status != 200 {
+        return Ok(None);
+    }
+    Ok(decode_response(&response.body)
+        .ok()
+        .filter(|r| !r.header.server_revision.is_empty())
+        .map(|r| Revision(r.header.server_revision)))
 }
 
 /// Pulls everything after `client_revision` (`""`: the whole database).

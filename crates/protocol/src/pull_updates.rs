@@ -15,6 +15,7 @@
 //! varint cannot overflow a 32-bit `usize`); proto3 zero values are absent on the wire and decode
 //! as 0 (page 0's `PageData` has no field 1 at all).
 
+mod selector;
 mod stream;
 
 #[cfg(test)]
@@ -24,6 +25,7 @@ use prost::Message;
 
 use crate::error::{Error, Result};
 
+pub use selector::pages_selector;
 pub use stream::{encode_delimited, ResponseDecoder, ResponseItem, MAX_MESSAGE_LEN};
 
 /// The endpoint, appended to the server's base URL.
