@@ -13,6 +13,8 @@ pub mod sqlite_code;
 pub mod sync;
 pub mod transport;
 pub mod value;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
 
 pub use client::{Client, ClientConfig, ResultSet, Statement, TxMode};
 pub use error::{Error, Result};

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the wasm package into pkg/ (gitignored), idempotently:
+#   1. cargo build --release for wasm32-unknown-unknown (opt-level z, LTO; see Cargo.toml)
+#   2. wasm-bindgen --target web (loads in workerd, Deno and Node through initSync({ module }))
+#   3. wasm-opt -Oz from npm binaryen (package-lock.json). NOT the apt binaryen 108: it rewrites the
+#      externref table as anyref and initSync then fails with `WebAssembly.Table.set(): Argument 1 is
+#      invalid for table`.
+#   4. size budget: the gzipped .wasm must stay under WASM_GZIP_BUDGET bytes (600 KB)
+# Honours CARGO_TARGET_DIR (default target/). `npm run build` runs this, then compiles js/ to dist/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+budget=${WASM_GZIP_BUDGET:-600000}
+target_dir=${CARGO_TARGET_DIR:-target}
+out=pkg
+
+cargo build --quiet --release --target wasm32-unknown-unknown -p libsql-edge
+wasm-bindgen --target web --out-dir "$out" "$target_dir/wasm32-unknown-unknown/release/libsql_edge.wasm"
+node_modules/.bin/wasm-opt -Oz "$out/libsql_edge_bg.wasm" -o "$out/libsql_edge_bg.wasm"
+
+raw=$(stat -c %s "$out/libsql_edge_bg.wasm")
+gz=$(gzip -9 -c "$out/libsql_edge_bg.wasm" | wc -c)
+echo "build-wasm: $out/libsql_edge_bg.wasm ${raw} bytes raw, ${gz} bytes gzipped (budget ${budget})"
+if [ "$gz" -ge "$budget" ]; then
+  echo "build-wasm: gzipped wasm is over budget: ${gz} >= ${budget} bytes" >&2
+  exit 1
+fi
