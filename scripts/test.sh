@@ -6,3 +6,6 @@ cd "$(dirname "$0")/.."
 npm run --silent test:native
 npm run --silent test:wasm
 npm run --silent check
+npm run --silent build
+npm run --silent test:workerd
+npm run --silent test:deno
