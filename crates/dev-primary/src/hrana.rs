@@ -246,7 +246,9 @@ pub fn run_requests(
     Ok((results, closed))
 }
 
-fn run_guarded<T>(primary: &Primary, f: impl FnOnce() -> Result<T, ExecError>) -> Result<T, ExecError> {
+/// Runs `f` (one statement) holding the statement gate, then captures new commits into the log.
+/// Every write path (Hrana, proxy) goes through here.
+pub fn run_guarded<T>(primary: &Primary, f: impl FnOnce() -> Result<T, ExecError>) -> Result<T, ExecError> {
     let res = {
         let _gate = primary.gate();
         f()

@@ -13,6 +13,7 @@ pub mod generations;
 pub mod hrana;
 pub mod log;
 pub mod primary;
+pub mod proxy;
 pub mod routes;
 pub mod wal_reader;
 

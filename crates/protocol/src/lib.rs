@@ -10,6 +10,7 @@ pub mod frame;
 pub mod grpc_web;
 pub mod hrana;
 pub mod pos;
+pub mod proxy;
 pub mod pull_updates;
 pub mod replication_log;
 pub mod wal_frame;
