@@ -1,6 +1,8 @@
 // An example Worker holding one replica per isolate (module scope), opened lazily on the first
 // request: nothing runs at module load. PRIMARY_URL comes from the environment.
 //   GET /sync[?delay=ms]  pull from the primary (the delay holds the first fetch back, for tests)
+//   GET /sync?detach=1     start a pull and answer at once without waitUntil: the request ends
+//                          mid-sync and workerd drops its I/O (for tests; use ctx.waitUntil in apps)
 //   GET /query?sql=...     run a read-only statement locally
 import { LibsqlError, Replica } from "../../dist/init/workerd.js";
 
@@ -34,8 +36,12 @@ export default {
     try {
       if (url.pathname === "/sync") {
         const delay = Number(url.searchParams.get("delay") ?? "0");
-        const stats = await replica.sync({ url: env.PRIMARY_URL, fetch: delay > 0 ? delayedFetch(delay) : fetch });
-        return json(stats);
+        const sync = replica.sync({ url: env.PRIMARY_URL, fetch: delay > 0 ? delayedFetch(delay) : fetch });
+        if (url.searchParams.has("detach")) {
+          sync.catch(() => {});
+          return json({ detached: true }, 202);
+        }
+        return json(await sync);
       }
       if (url.pathname === "/query") {
         return json(replica.query(url.searchParams.get("sql") ?? "SELECT 1"));

@@ -44,3 +44,20 @@ it("an error in the Worker is a LibsqlError with its code", async () => {
   expect(result.status).toBe(500);
   expect(result.body.error).toMatchObject({ name: "LibsqlError", code: "SQLITE_ERROR" });
 });
+
+it("a sync cut off by the end of its request leaves the replica usable; the next sync completes", async () => {
+  const before = await get(count("items"));
+  expect(before.status, JSON.stringify(before.body)).toBe(200);
+  const detached = await get("/sync?detach=1&delay=100");
+  expect(detached.status).toBe(202);
+  await executeOnPrimary(ctx, ["CREATE TABLE cut_off (x INTEGER)", "INSERT INTO cut_off VALUES (1), (2), (3)"]);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+
+  const during = await get(count("items"));
+  expect(during.body.rows).toEqual([[3]]);
+  const next = await get("/sync");
+  expect(next.status, JSON.stringify(next.body)).toBe(200);
+  const after = await get(count("cut_off"));
+  expect(after.status, JSON.stringify(after.body)).toBe(200);
+  expect(after.body.rows).toEqual([[3]]);
+});
