@@ -1,5 +1,7 @@
 //! sqld's write proxy (`proxy.Proxy`) without HTTP: one SQLite connection per `client_id` (so an
-//! interactive transaction spans calls), idle clients dropped after [`CLIENT_IDLE`], and programs
+//! interactive transaction spans calls), clients idle for [`CLIENT_IDLE`] dropped (rolling back)
+//! at the next proxy request (no background sweeper: an abandoned open write transaction holds
+//! the write lock until then, or until `Disconnect`), and programs
 //! run step by step through the Hrana statement executor and its gate + capture path, so every
 //! committed write lands in the replication log before the reply. `routes::proxy` adapts it to axum.
 //!

@@ -2,6 +2,7 @@
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use super::*;
+use crate::error::Error;
 
 fn all_values() -> Vec<Value> {
     vec![
