@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run --silent test:native
 npm run --silent test:wasm
+npm run --silent test:primary-native
 npm run --silent check
 npm run --silent build
 npm run --silent test:workerd

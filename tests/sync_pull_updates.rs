@@ -326,11 +326,16 @@ fn pull_updates_fault_keeps_last_good_position_and_next_sync_recovers() {
     sync_ok(&mut replica, &db);
     assert_matches(&mut replica, &db, &queries);
 
-    for (fault, code) in [
-        (Fault::TruncateKeepLength, "SYNC_INVALID_RESPONSE"),
-        (Fault::TruncateNoLength, "SYNC_INVALID_RESPONSE"),
-        (Fault::Status500, "SYNC_SERVER_ERROR"),
-    ] {
+    // A single 500 is retried with backoff within the same sync, which then succeeds.
+    db.execute(&format!("INSERT INTO t(v) VALUES {}", ["(randomblob(3000))"; 10].join(",")));
+    let faulty = Faulty { fault: Fault::Status500, done: Cell::new(false) };
+    let stats = sync_via(&mut replica, &db, &faulty).unwrap();
+    assert!(faulty.done.get() && stats.round_trips >= 3, "{stats:?}");
+    assert_matches(&mut replica, &db, &queries);
+
+    for (fault, code) in
+        [(Fault::TruncateKeepLength, "SYNC_INVALID_RESPONSE"), (Fault::TruncateNoLength, "SYNC_INVALID_RESPONSE")]
+    {
         let good = replica.position();
         let rows_before = replica.query(queries[0], &[]).unwrap();
         db.execute(&format!("INSERT INTO t(v) VALUES {}", vec!["(randomblob(3000))"; 30].join(",")));

@@ -201,12 +201,15 @@ fn need_snapshot_after_compaction_is_served_by_snapshot() {
     assert_replica_matches(&mut replica, &p);
 }
 
+/// How a fault damages a response.
+type Fault<'a> = &'a dyn Fn(Response) -> Result<Response, TransportError>;
+
 /// A transport that damages chosen responses (fault injection only).
 struct Faulty<'a> {
     inner: NativeTransport,
     calls: Cell<u32>,
     fault_at: u32,
-    fault: &'a dyn Fn(Response) -> Result<Response, TransportError>,
+    fault: Fault<'a>,
 }
 
 impl Transport for Faulty<'_> {
@@ -252,7 +255,7 @@ fn faults_mid_sync_leave_the_replica_consistent_and_the_next_sync_completes() {
         Ok(r)
     };
     let drop_connection = |_r: Response| Err(TransportError::Network("connection reset mid-body".into()));
-    let faults: [(&str, &dyn Fn(Response) -> Result<Response, TransportError>, &str); 4] = [
+    let faults: [(&str, Fault, &str); 4] = [
         ("truncated body", &truncate, "SYNC_INVALID_RESPONSE"),
         ("corrupted page", &corrupt, "SYNC_CHECKSUM_MISMATCH"),
         ("500", &server_error, "SYNC_SERVER_ERROR"),

@@ -7,7 +7,7 @@ use std::cell::Cell;
 use crate::error::{Error, Result};
 use crate::transport::{Method, Request, Response, Transport};
 
-/// Attempts per request for transient failures (network errors, timeouts, 502/503/504/429).
+/// Attempts per request for transient failures (network errors, timeouts, 429 and 5xx).
 const ATTEMPTS: u32 = 5;
 /// First backoff; doubles per retry (100, 200, 400, 800 ms).
 const BACKOFF_MS: u32 = 100;
@@ -90,9 +90,9 @@ impl<'a> Io<'a> {
     }
 
     /// Sends a request to `path` (appended to the base URL) and returns the response, whatever
-    /// its status, except: 401 and 403 become `Error::Auth`; network errors, timeouts and 429, 502,
-    /// 503, 504 are retried with backoff and become errors when the attempts run out. `context` names
-    /// the operation in errors.
+    /// its status, except: 401 and 403 become `Error::Auth`; network errors, timeouts, 429 and 5xx
+    /// are retried with backoff and become errors when the attempts run out. Every sync request is a
+    /// read, so retrying is safe. `context` names the operation in errors.
     pub async fn send(
         &self,
         method: Method,
@@ -119,7 +119,7 @@ impl<'a> Io<'a> {
             self.round_trips.set(self.round_trips.get() + 1);
             let outcome = self.transport.send(request.clone()).await;
             let retry = match &outcome {
-                Ok(r) => matches!(r.status, 429 | 502 | 503 | 504),
+                Ok(r) => is_transient(r),
                 Err(_) => true,
             };
             if retry && attempt < ATTEMPTS {
@@ -132,13 +132,27 @@ impl<'a> Io<'a> {
                     self.bytes_received.set(self.bytes_received.get() + response.body.len() as u64);
                     match response.status {
                         401 | 403 => Err(Error::Auth { context: context.to_string(), message: body_text(&response) }),
-                        429 | 502 | 503 | 504 => Err(unexpected_status(context, &response)),
+                        _ if is_transient(&response) => Err(unexpected_status(context, &response)),
                         _ => Ok(response),
                     }
                 }
             };
         }
     }
+}
+
+/// Whether a response is a failure worth retrying: 429 and 5xx (but 501), except a JSON body naming a
+/// `generation`. QUIRK: Turso HTTP sync answers "no more frames in this generation" with 400 or 500
+/// and `{"generation": G}` (protocols.md section 7); that is an answer, not a failure.
+fn is_transient(response: &Response) -> bool {
+    let status = response.status;
+    if !(status == 429 || (500..600).contains(&status)) || status == 501 {
+        return false;
+    }
+    let names_generation = serde_json::from_slice::<serde_json::Value>(&response.body)
+        .map(|v| v.get("generation").is_some())
+        .unwrap_or(false);
+    !names_generation
 }
 
 /// The start of a response body as text, for error messages.
