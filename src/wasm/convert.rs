@@ -86,7 +86,7 @@ pub fn value_from_js(v: &JsValue) -> Result<Value, JsValue> {
 pub fn value_to_js(v: &Value) -> JsValue {
     match v {
         Value::Null => JsValue::NULL,
-        Value::Integer(i) if i.abs() <= MAX_SAFE_INTEGER => JsValue::from(*i as f64),
+        Value::Integer(i) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(i) => JsValue::from(*i as f64),
         Value::Integer(i) => BigInt::from(*i).into(),
         Value::Real(f) => JsValue::from(*f),
         Value::Text(s) => JsValue::from_str(s),

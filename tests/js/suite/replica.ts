@@ -51,6 +51,8 @@ export function replicaSuite(test: Register, context: () => Context): void {
     assertEquals(replica.query("SELECT name FROM items WHERE big = ?", [9007199254740993n]).rows, [["apple"]]);
     const row = replica.query("SELECT ?, ?, ?, ?, ?", [true, null, "t", new Uint8Array([7, 8]), 0.5]).rows[0];
     assertEquals(row, [1, null, "t", new Uint8Array([7, 8]).buffer, 0.5]);
+    const ints = replica.query("SELECT 9007199254740991, -9007199254740991, 9007199254740992, -9223372036854775808").rows[0];
+    assertEquals(ints, [9007199254740991, -9007199254740991, 9007199254740992n, -9223372036854775808n], "safe integers are numbers");
     const e = await assertThrows(() => replica.query("SELECT ?", [{} as never]));
     assert(e instanceof TypeError, `expected TypeError, got ${e}`);
     replica.close();
