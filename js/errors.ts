@@ -1,15 +1,16 @@
 // The only error mapping in JS: error objects from the wasm boundary ({code, message, extendedCode,
 // rawCode}, made by src/wasm/convert.rs) become LibsqlError. LibsqlError is imported at runtime
 // from @libsql/core/api so `instanceof LibsqlError` holds for code written against @libsql/client.
-import { LibsqlError } from "@libsql/core/api";
+import { LibsqlBatchError, LibsqlError } from "@libsql/core/api";
 
-export { LibsqlError };
+export { LibsqlBatchError, LibsqlError };
 
 interface WasmError {
   code: string;
   message: string;
   extendedCode?: string;
   rawCode?: number;
+  statementIndex?: number;
 }
 
 function isWasmError(e: unknown): e is WasmError {
@@ -20,6 +21,9 @@ function isWasmError(e: unknown): e is WasmError {
 /** A wasm error object as LibsqlError; anything else (TypeError, RangeError) unchanged. */
 export function toLibsqlError(e: unknown): unknown {
   if (isWasmError(e)) {
+    if (typeof e.statementIndex === "number") {
+      return new LibsqlBatchError(e.message, e.statementIndex, e.code, e.extendedCode, e.rawCode);
+    }
     return new LibsqlError(e.message, e.code, e.extendedCode, e.rawCode);
   }
   return e;

@@ -4,7 +4,9 @@ import type { WasmReplica } from "./wasm.js";
 import { wasm } from "./wasm.js";
 import { mapAsyncErrors, mapErrors } from "./errors.js";
 
-export { LibsqlError } from "./errors.js";
+export { LibsqlBatchError, LibsqlError } from "./errors.js";
+export { createClient } from "./client.js";
+export type { EdgeConfig } from "./client.js";
 
 /** A SQL value as the replica returns it. */
 export type Value = null | string | number | bigint | ArrayBuffer;

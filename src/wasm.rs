@@ -5,9 +5,11 @@
 //!
 //! Invariant: no `RefCell` borrow is held across an `.await`, so overlapping JS calls never panic.
 
+mod client;
 mod convert;
 mod fetch;
 mod replica;
 
+pub use client::WasmClient;
 pub use fetch::FetchTransport;
 pub use replica::WasmReplica;

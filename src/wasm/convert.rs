@@ -15,13 +15,16 @@ use crate::value::Value;
 const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 /// `crate::Error` as `{code, message, extendedCode, rawCode}` (the last two `undefined` unless
-/// SQLite raised the error). The one function through which core errors reach JS.
+/// SQLite raised the error), plus `statementIndex` for a failed batch. The one function through which core errors reach JS.
 pub fn error_to_js(error: &Error) -> JsValue {
     let object = Object::new();
     set(&object, "code", &error.code().into());
     set(&object, "message", &error.to_string().into());
     set(&object, "extendedCode", &error.extended_code().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
     set(&object, "rawCode", &error.raw_code().map(JsValue::from).unwrap_or(JsValue::UNDEFINED));
+    if let Error::Batch { statement_index, .. } = error {
+        set(&object, "statementIndex", &(*statement_index as f64).into());
+    }
     object.into()
 }
 

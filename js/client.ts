@@ -1,0 +1,192 @@
+// createClient: the @libsql/client API over the Rust client (src/client.rs via WasmClient). This
+// file only translates: statements into {sql, args}, results into @libsql/client's ResultSet and
+// Row shapes with intMode applied, errors into LibsqlError. Every decision is made in Rust.
+import type {
+  Client,
+  Config,
+  InArgs,
+  InStatement,
+  IntMode,
+  Replicated,
+  ResultSet,
+  Row,
+  Transaction,
+  TransactionMode,
+  Value,
+} from "@libsql/core/api";
+import { ResultSetImpl } from "@libsql/core/util";
+import type { WasmClient } from "./wasm.js";
+import { wasm } from "./wasm.js";
+import { LibsqlError, mapAsyncErrors, mapErrors } from "./errors.js";
+
+/** @libsql/client's Config plus what only libsql-edge has. */
+export interface EdgeConfig extends Config {
+  /** `"sqld"`, `"http-sync"` or `"pull-updates"`; detected from the primary when unset. */
+  syncProtocol?: "sqld" | "http-sync" | "pull-updates";
+  /** The most page bytes the replica may hold (default 64 MiB). */
+  memoryBudgetBytes?: number;
+  /** Per-request timeout in milliseconds (default 30000). */
+  timeoutMs?: number;
+  /** The request's `ctx.waitUntil`: keeps a background interval sync alive after the response. */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+interface RawResult {
+  columns: string[];
+  columnTypes: string[];
+  rows: Value[][];
+  rowsAffected: number;
+  lastInsertRowid: bigint | undefined;
+}
+
+function statement(s: InStatement): { sql: string; args?: InArgs } {
+  if (typeof s === "string") return { sql: s };
+  if (typeof s === "object" && s !== null && typeof s.sql === "string") return { sql: s.sql, args: s.args };
+  throw new TypeError("A statement must be a string or an object with `sql` and optional `args`");
+}
+
+function intValue(v: Value, intMode: IntMode): Value {
+  if (typeof v !== "bigint") return v;
+  if (intMode === "bigint") return v;
+  if (intMode === "string") return "" + v;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n)) {
+    throw new RangeError("Received integer which is too large to be safely represented as a JavaScript number");
+  }
+  return n;
+}
+
+function row(columns: string[], values: Value[], intMode: IntMode): Row {
+  const r: Record<string | number, Value> = {};
+  Object.defineProperty(r, "length", { value: values.length });
+  for (let i = 0; i < values.length; i++) {
+    const value = intValue(values[i], intMode);
+    Object.defineProperty(r, i, { value });
+    const name = columns[i];
+    if (name !== undefined && !Object.hasOwn(r, name)) {
+      Object.defineProperty(r, name, { value, enumerable: true, configurable: true, writable: true });
+    }
+  }
+  return r as unknown as Row;
+}
+
+function resultSet(raw: RawResult, intMode: IntMode): ResultSet {
+  const rows = raw.rows.map((values) => row(raw.columns, values, intMode));
+  return new ResultSetImpl(raw.columns, raw.columnTypes, rows, raw.rowsAffected, raw.lastInsertRowid);
+}
+
+class EdgeTransaction implements Transaction {
+  constructor(
+    private readonly inner: WasmClient,
+    private readonly id: number,
+    private readonly intMode: IntMode,
+  ) {}
+
+  async execute(stmt: InStatement): Promise<ResultSet> {
+    const raw = await mapAsyncErrors(() => this.inner.txExecute(this.id, statement(stmt)));
+    return resultSet(raw, this.intMode);
+  }
+
+  async batch(stmts: Array<InStatement>): Promise<Array<ResultSet>> {
+    const raws: RawResult[] = await mapAsyncErrors(() => this.inner.txBatch(this.id, stmts.map(statement)));
+    return raws.map((raw) => resultSet(raw, this.intMode));
+  }
+
+  async executeMultiple(sql: string): Promise<void> {
+    const parts = sql.split(";").map((s) => s.trim()).filter((s) => s.length > 0);
+    await this.batch(parts);
+  }
+
+  rollback(): Promise<void> {
+    return mapAsyncErrors(() => this.inner.txRollback(this.id));
+  }
+
+  commit(): Promise<void> {
+    return mapAsyncErrors(() => this.inner.txCommit(this.id));
+  }
+
+  close(): void {
+    void this.inner.txClose(this.id);
+  }
+
+  get closed(): boolean {
+    return this.inner.txClosed(this.id);
+  }
+}
+
+class EdgeClient implements Client {
+  constructor(
+    private readonly inner: WasmClient,
+    private readonly intMode: IntMode,
+  ) {}
+
+  async execute(stmtOrSql: InStatement | string, args?: InArgs): Promise<ResultSet> {
+    const stmt = typeof stmtOrSql === "string" && args !== undefined ? { sql: stmtOrSql, args } : statement(stmtOrSql);
+    const raw = await mapAsyncErrors(() => this.inner.execute(stmt));
+    return resultSet(raw, this.intMode);
+  }
+
+  async batch(stmts: Array<InStatement | [string, InArgs?]>, mode: TransactionMode = "deferred"): Promise<Array<ResultSet>> {
+    const list = stmts.map((s) => (Array.isArray(s) ? { sql: s[0], args: s[1] } : statement(s)));
+    const raws: RawResult[] = await mapAsyncErrors(() => this.inner.batch(list, mode));
+    return raws.map((raw) => resultSet(raw, this.intMode));
+  }
+
+  async migrate(stmts: Array<InStatement>): Promise<Array<ResultSet>> {
+    const raws: RawResult[] = await mapAsyncErrors(() => this.inner.migrate(stmts.map(statement)));
+    return raws.map((raw) => resultSet(raw, this.intMode));
+  }
+
+  async transaction(mode: TransactionMode = "write"): Promise<Transaction> {
+    const id: number = await mapAsyncErrors(() => this.inner.transaction(mode));
+    return new EdgeTransaction(this.inner, id, this.intMode);
+  }
+
+  executeMultiple(sql: string): Promise<void> {
+    return mapAsyncErrors(() => this.inner.executeMultiple(sql));
+  }
+
+  sync(): Promise<Replicated> {
+    return mapAsyncErrors(() => this.inner.sync());
+  }
+
+  async reconnect(): Promise<void> {}
+
+  close(): void {
+    this.inner.close();
+  }
+
+  get closed(): boolean {
+    return this.inner.closed;
+  }
+
+  get protocol(): string {
+    return this.inner.protocol;
+  }
+
+  /** The replica's position (`sqld:<log_id>/<frame_no>`, `http:<g>/<n>`, `rev:<r>`), or null. */
+  get position(): string | null {
+    return this.inner.position ?? null;
+  }
+
+  /** Page bytes the replica holds. */
+  get memoryBytes(): number {
+    return this.inner.memoryBytes;
+  }
+}
+
+/** Creates a client: an embedded replica (`url: "file:…"` or `":memory:"` with `syncUrl`) or a
+ * remote-only client (`url: "libsql://…"`, `https:`, `http:`). No I/O happens until the first call. */
+export function createClient(config: EdgeConfig): Client & { readonly position: string | null; readonly memoryBytes: number } {
+  if (typeof config !== "object" || config === null) {
+    throw new TypeError("Expected client configuration as object, got " + typeof config);
+  }
+  const intMode = config.intMode ?? "number";
+  if (intMode !== "number" && intMode !== "bigint" && intMode !== "string") {
+    throw new TypeError(`Invalid value for intMode, expected "number", "bigint" or "string", got ${JSON.stringify(intMode)}`);
+  }
+  const inner = mapErrors(() => new (wasm().WasmClient)(config, config.fetch, config.waitUntil));
+  return new EdgeClient(inner, intMode);
+}
+
+export { LibsqlError };
