@@ -1,51 +1,77 @@
-// An example Worker holding one replica per isolate (module scope), opened lazily on the first
-// request: nothing runs at module load. PRIMARY_URL comes from the environment.
-//   GET /sync[?delay=ms]  pull from the primary (the delay holds the first fetch back, for tests)
-//   GET /sync?detach=1     start a pull and answer at once without waitUntil: the request ends
-//                          mid-sync and workerd drops its I/O (for tests; use ctx.waitUntil in apps)
-//   GET /query?sql=...     run a read-only statement locally
-import { LibsqlError, Replica } from "../../dist/init/workerd.js";
+// The example Worker: one libsql-edge client per isolate (module scope, created lazily on the first
+// request, so nothing runs at module load). Reads are served from the in-memory replica; writes go
+// to the primary and are read back at once (read-your-writes). PRIMARY_URL comes from the
+// environment (wrangler.toml [vars], or `npm start`).
+//
+//   GET  /                      what this Worker does, with curl lines
+//   GET  /query?sql=SELECT...   a statement (read-only ones run on the replica)
+//   POST /write  body: SQL      a write, forwarded to the primary, then read back locally
+//   GET  /sync[?delay=ms]       pull from the primary now (the delay holds the first fetch back, for tests)
+//   GET  /sync?detach=1          start a pull and answer at once without waitUntil: the request ends
+//                               mid-sync and workerd drops its I/O (for tests; apps pass waitUntil)
+//   GET  /stats                 the replica's position and memory
+import { waitUntil } from "cloudflare:workers";
+import { createClient, LibsqlError } from "../../dist/init/workerd.js";
 
 interface Env {
   PRIMARY_URL: string;
 }
 
-let replica: Replica | undefined;
+let client: ReturnType<typeof createClient> | undefined;
+/** Test hook: a delay for the next fetch the client makes. */
+let nextDelay = 0;
 
-function json(value: unknown, status = 200): Response {
-  const body = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-  return new Response(body, { status, headers: { "content-type": "application/json" } });
+async function delayingFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const delay = nextDelay;
+  nextDelay = 0;
+  if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  return fetch(input, init);
 }
 
-/** Fetch that waits `ms` before its first request, so a sync stays in flight for a while. */
-function delayedFetch(ms: number): typeof fetch {
-  let waited = false;
-  return async (input, init) => {
-    if (!waited) {
-      waited = true;
-      await new Promise((resolve) => setTimeout(resolve, ms));
-    }
-    return fetch(input, init);
-  };
+function json(value: unknown, status = 200): Response {
+  const body = JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
+  return new Response(body + "\n", { status, headers: { "content-type": "application/json" } });
+}
+
+function help(origin: string): Response {
+  const text = [
+    "libsql-edge example Worker: reads from an in-memory replica, writes to the primary.",
+    "",
+    `curl '${origin}/query?sql=SELECT%20*%20FROM%20notes'`,
+    `curl -X POST '${origin}/write' --data "INSERT INTO notes(body) VALUES ('hello from the edge')"`,
+    `curl '${origin}/sync'`,
+    `curl '${origin}/stats'`,
+    "",
+  ].join("\n");
+  return new Response(text, { headers: { "content-type": "text/plain" } });
 }
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
-    replica ??= new Replica();
+    client ??= createClient({ url: "file:example.db", syncUrl: env.PRIMARY_URL, syncInterval: 5, fetch: delayingFetch, waitUntil });
+    const stats = () => ({ position: client!.position, memoryBytes: client!.memoryBytes });
     try {
+      if (url.pathname === "/") return help(url.origin);
       if (url.pathname === "/sync") {
-        const delay = Number(url.searchParams.get("delay") ?? "0");
-        const sync = replica.sync({ url: env.PRIMARY_URL, fetch: delay > 0 ? delayedFetch(delay) : fetch });
+        nextDelay = Number(url.searchParams.get("delay") ?? "0");
+        const sync = client.sync();
         if (url.searchParams.has("detach")) {
           sync.catch(() => {});
           return json({ detached: true }, 202);
         }
-        return json(await sync);
+        const replicated = await sync;
+        return json({ ...replicated, ...stats() });
       }
       if (url.pathname === "/query") {
-        return json(replica.query(url.searchParams.get("sql") ?? "SELECT 1"));
+        const rs = await client.execute(url.searchParams.get("sql") ?? "SELECT 1");
+        return json({ ...rs.toJSON(), replica: stats() });
       }
+      if (url.pathname === "/write" && request.method === "POST") {
+        const rs = await client.execute(await request.text());
+        return json({ rowsAffected: rs.rowsAffected, lastInsertRowid: rs.lastInsertRowid, replica: stats() });
+      }
+      if (url.pathname === "/stats") return json(stats());
       return json({ error: { message: "not found" } }, 404);
     } catch (e) {
       const code = e instanceof LibsqlError ? e.code : undefined;
