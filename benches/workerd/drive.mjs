@@ -1,0 +1,368 @@
+// Driver of the edge benchmark (run through benches/workerd/run.sh, which builds what it needs).
+//   node drive.mjs --primary BIN --workerd BIN --bundle DIR --work DIR
+// 1. starts two release dev primaries (loopback, port 0) and seeds a ~1 MB and a ~25 MB database
+//    with one recursive-CTE INSERT each over Hrana /v2/pipeline;
+// 2. cold start: for each case a NEW `workerd serve` process on the wrangler bundle; the driver
+//    times process spawn -> first query result (polling the socket until it accepts), and the
+//    Worker times its first request from handler start to result (bootstrap sync included);
+// 3. steady state, one workerd process: point selects through libsql-edge (local replica) and
+//    @libsql/client/web (one Hrana request per query to the same primary), measured inside the
+//    Worker (performance.now() around each await) and from outside (HTTP requests doing 1 or N
+//    queries, timed by this driver);
+// 4. prints one table with the ratios, kills everything it started and exits.
+// Every loop is bounded; only 127.0.0.1 is contacted. Knobs (env): BENCH_N (in-Worker queries per
+// round, 2000), BENCH_ROUNDS (3), BENCH_COLD_RUNS (5), BENCH_HTTP_REQS (1000), BENCH_BATCH_N (100),
+// BENCH_BATCH_REQS (30).
+import { spawn } from "node:child_process";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+for (const k of ["primary", "workerd", "bundle", "work"]) {
+  if (!args[k]) {
+    console.error(`drive.mjs: --${k} is required (run benches/workerd/run.sh)`);
+    process.exit(2);
+  }
+}
+const knob = (name, dflt, max) => {
+  const v = Number(process.env[name] ?? dflt);
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new Error(`${name} must be an integer in 1..${max}`);
+  return v;
+};
+const N = knob("BENCH_N", 2000, 50_000);
+const ROUNDS = knob("BENCH_ROUNDS", 3, 20);
+const COLD_RUNS = knob("BENCH_COLD_RUNS", 5, 50);
+const HTTP_REQS = knob("BENCH_HTTP_REQS", 1000, 20_000);
+const BATCH_N = knob("BENCH_BATCH_N", 100, 5_000);
+const BATCH_REQS = knob("BENCH_BATCH_REQS", 30, 1_000);
+const WARM = 200;
+const DEADLINE_MS = 15 * 60_000;
+
+const children = new Set();
+function killAll() {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+}
+process.on("exit", killAll);
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
+setTimeout(() => {
+  console.error(`drive.mjs: gave up after ${DEADLINE_MS / 60_000} minutes`);
+  process.exit(1);
+}, DEADLINE_MS).unref();
+
+function start(cmd, argv, opts = {}) {
+  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], ...opts });
+  children.add(child);
+  child.on("error", (e) => {
+    console.error(`drive.mjs: ${cmd}: ${e.message}`);
+    process.exit(1);
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => {
+    stderr += d;
+    if (stderr.length > 20_000) stderr = stderr.slice(-10_000);
+  });
+  child.stderrText = () => stderr;
+  child.once("exit", () => children.delete(child));
+  return child;
+}
+
+async function stop(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await Promise.race([exited, sleep(5000)]);
+}
+
+// ---- dev primaries ---------------------------------------------------------------------------
+
+async function startPrimary(name) {
+  const dir = join(args.work, name);
+  mkdirSync(dir, { recursive: true });
+  const child = start(args.primary, ["--db", join(dir, "db"), "--listen", "127.0.0.1:0"]);
+  const lines = createInterface({ input: child.stdout });
+  const url = await Promise.race([
+    new Promise((resolve) => lines.once("line", resolve)),
+    new Promise((_, reject) => child.once("exit", (code) => reject(new Error(`primary exited (${code}): ${child.stderrText()}`)))),
+    sleep(30_000).then(() => {
+      throw new Error("primary did not print its URL within 30 s");
+    }),
+  ]);
+  lines.on("line", () => {});
+  if (!/^http:\/\/127\.0\.0\.1:\d+\/?$/.test(url.trim())) throw new Error(`unexpected primary URL ${url}`);
+  return { child, url: url.trim().replace(/\/$/, "") };
+}
+
+async function pipeline(url, sqls) {
+  const body = { baton: null, requests: [...sqls.map((sql) => ({ type: "execute", stmt: { sql } })), { type: "close" }] };
+  const res = await fetch(`${url}/v2/pipeline`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`pipeline ${res.status}: ${text.slice(0, 500)}`);
+  const results = JSON.parse(text).results;
+  for (const r of results) if (r.type !== "ok") throw new Error(`pipeline error: ${JSON.stringify(r).slice(0, 500)}`);
+  return results.slice(0, sqls.length).map((r) => r.response.result);
+}
+
+const cell = (result, row = 0, col = 0) => Number(result.rows[row][col].value);
+
+async function seed(url, rows) {
+  const t0 = performance.now();
+  await pipeline(url, [
+    "CREATE TABLE bench (id INTEGER PRIMARY KEY, k INTEGER NOT NULL, name TEXT NOT NULL, val REAL NOT NULL, payload BLOB NOT NULL)",
+    `INSERT INTO bench (id, k, name, val, payload)
+       WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${rows})
+       SELECT x, (x * 7) % 1000, 'name-' || x, x / 3.0, randomblob(200) FROM c`,
+  ]);
+  const [count, pages, pageSize] = await pipeline(url, ["SELECT count(*) FROM bench", "PRAGMA page_count", "PRAGMA page_size"]);
+  if (cell(count) !== rows) throw new Error(`seeded ${cell(count)} rows, expected ${rows}`);
+  return { rows, bytes: cell(pages) * cell(pageSize), seedMs: performance.now() - t0 };
+}
+
+// ---- workerd ---------------------------------------------------------------------------------
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A workerd config (capnp) serving the wrangler bundle, with the primaries as text bindings and
+ * outbound network restricted to loopback. Written into the bundle dir (embed paths are relative). */
+function writeConfig(primaries) {
+  const files = readdirSync(args.bundle).filter((f) => f.endsWith(".js") || f.endsWith(".wasm"));
+  const main = files.find((f) => f === "worker.js") ?? files.find((f) => f.endsWith(".js"));
+  if (!main) throw new Error(`no .js in the bundle ${args.bundle}: ${files}`);
+  const modules = [main, ...files.filter((f) => f !== main)].map((f) =>
+    f.endsWith(".wasm") ? `(name = "${f}", wasm = embed "${f}")` : `(name = "${f}", esModule = embed "${f}")`,
+  );
+  const config = `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .bench),
+    (name = "internet", network = (allow = ["local", "private"], deny = [])),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
+);
+const bench :Workerd.Worker = (
+  modules = [${modules.join(", ")}],
+  compatibilityDate = "2026-11-01",
+  bindings = [
+    (name = "PRIMARY_1MB", text = "${primaries["1mb"]}"),
+    (name = "PRIMARY_25MB", text = "${primaries["25mb"]}"),
+  ],
+);
+`;
+  const path = join(args.bundle, "bench.capnp");
+  writeFileSync(path, config);
+  return path;
+}
+
+async function startWorkerd(configPath) {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = start(args.workerd, ["serve", configPath, "--socket-addr", `http=127.0.0.1:${port}`], { cwd: args.bundle });
+  child.stdout.on("data", () => {});
+  return { child, base: `http://127.0.0.1:${port}`, t0 };
+}
+
+/** GET until the socket accepts (bounded); returns the parsed body and timings. */
+async function firstResponse(w, path) {
+  for (let attempt = 0; attempt < 5000; attempt++) {
+    const sent = performance.now();
+    try {
+      const res = await fetch(w.base + path);
+      const body = await res.json();
+      const done = performance.now();
+      if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
+      return { body, spawnToResult: done - w.t0, request: done - sent };
+    } catch (e) {
+      if (e?.cause?.code !== "ECONNREFUSED") throw e;
+      if (w.child.exitCode !== null) throw new Error(`workerd exited: ${w.child.stderrText()}`);
+      await sleep(1);
+    }
+  }
+  throw new Error(`workerd did not accept connections: ${w.child.stderrText()}`);
+}
+
+async function get(base, path) {
+  const res = await fetch(base + path);
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+// ---- statistics and output -------------------------------------------------------------------
+
+const sortNum = (xs) => [...xs].sort((a, b) => a - b);
+const pct = (xs, p) => {
+  const s = sortNum(xs);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+};
+const median = (xs) => pct(xs, 50);
+const fmt = (ms) => (ms === undefined || Number.isNaN(ms) ? "-" : ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`);
+const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(1)}x` : "n/a (edge reads 0)");
+const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+// ---- main ------------------------------------------------------------------------------------
+
+async function main() {
+  const sizes = { "1mb": 4_000, "25mb": 103_000 };
+  const primaries = {};
+  const dbs = {};
+  for (const [db, rows] of Object.entries(sizes)) {
+    const p = await startPrimary(`primary-${db}`);
+    primaries[db] = p.url;
+    dbs[db] = await seed(p.url, rows);
+    console.error(`seeded ${db}: ${rows} rows, ${mb(dbs[db].bytes)} in ${dbs[db].seedMs.toFixed(0)} ms at ${p.url}`);
+  }
+  const configPath = writeConfig(primaries);
+  const q = (kind, db, extra = "") => `client=${kind}&db=${db}&rows=${sizes[db]}${extra}`;
+
+  // Cold starts: one fresh workerd process per measurement, cases interleaved per run.
+  const coldCases = [
+    { key: "ping", label: "workerd start, /ping (no database)", path: "/ping" },
+    ...["1mb", "25mb"].flatMap((db) => [
+      { key: `edge-${db}-auto`, db, label: `libsql-edge ${db}, protocol auto (detects http-sync)`, path: `/first?${q("edge", db, "&proto=auto&id=42")}` },
+      { key: `edge-${db}-sqld`, db, label: `libsql-edge ${db}, protocol sqld (gRPC)`, path: `/first?${q("edge", db, "&proto=sqld&id=42")}` },
+      { key: `web-${db}`, db, label: `@libsql/client/web ${db}`, path: `/first?${q("web", db, "&id=42")}` },
+    ]),
+  ];
+  const cold = Object.fromEntries(coldCases.map((c) => [c.key, { spawn: [], request: [], worker: [], body: null }]));
+  for (let run = 0; run < COLD_RUNS; run++) {
+    for (const c of coldCases) {
+      const w = await startWorkerd(configPath);
+      try {
+        const r = await firstResponse(w, c.path);
+        if (c.key !== "ping" && (r.body.row === null || Number(r.body.row.id ?? r.body.row[0]) !== 42)) {
+          throw new Error(`${c.key}: wrong first row ${JSON.stringify(r.body)}`);
+        }
+        cold[c.key].spawn.push(r.spawnToResult);
+        cold[c.key].request.push(r.request);
+        if (typeof r.body.ms === "number") cold[c.key].worker.push(r.body.ms);
+        cold[c.key].body = r.body;
+      } finally {
+        await stop(w.child);
+      }
+    }
+    console.error(`cold-start run ${run + 1}/${COLD_RUNS} done`);
+  }
+
+  // Steady state: one workerd process; bootstrap the edge replica of the 1 MB database first.
+  const w = await startWorkerd(configPath);
+  const steady = {};
+  try {
+    await firstResponse(w, "/ping");
+    await get(w.base, `/first?${q("edge", "1mb", "&proto=auto&id=1")}`);
+
+    // In the Worker: performance.now() around each await, rounds alternating between the clients.
+    const inWorker = { edge: { times: [], means: [] }, web: { times: [], means: [] } };
+    let clockStep;
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const kind of ["edge", "web"]) {
+        const r = await get(w.base, `/loop?${q(kind, "1mb", `&proto=auto&n=${N}&warm=${WARM}`)}`);
+        inWorker[kind].times.push(...r.times);
+        inWorker[kind].means.push(r.mean);
+        clockStep = r.clockStepMs;
+      }
+    }
+    console.error("in-Worker loops done");
+
+    // Outside: whole HTTP requests timed by the driver; 1 query per request, and BATCH_N per request,
+    // next to empty requests (n=0: routing and JSON only) in the same interleaved sequence.
+    const outside = { empty: [], edge: [], web: [], batchEmpty: [], batchEdge: [], batchWeb: [] };
+    const timed = async (path) => {
+      const t0 = performance.now();
+      await get(w.base, path);
+      return performance.now() - t0;
+    };
+    for (let i = 0; i < 50; i++) for (const k of ["edge", "web"]) await timed(`/q?${q(k, "1mb", `&n=1&start=${i}`)}`); // warm-up
+    for (let i = 0; i < HTTP_REQS; i++) {
+      outside.empty.push(await timed(`/q?${q("edge", "1mb", "&n=0")}`));
+      outside.edge.push(await timed(`/q?${q("edge", "1mb", `&n=1&start=${i}`)}`));
+      outside.web.push(await timed(`/q?${q("web", "1mb", `&n=1&start=${i}`)}`));
+    }
+    for (let i = 0; i < BATCH_REQS; i++) {
+      outside.batchEmpty.push(await timed(`/q?${q("edge", "1mb", "&n=0")}`));
+      outside.batchEdge.push(await timed(`/q?${q("edge", "1mb", `&n=${BATCH_N}&start=${i * BATCH_N}`)}`));
+      outside.batchWeb.push(await timed(`/q?${q("web", "1mb", `&n=${BATCH_N}&start=${i * BATCH_N}`)}`));
+    }
+    console.error("outside requests done");
+    Object.assign(steady, { inWorker, clockStep, outside });
+  } finally {
+    await stop(w.child);
+  }
+
+  // ---- the table ----
+  const { inWorker, clockStep, outside } = steady;
+  const iw = (k) => ({ p50: pct(inWorker[k].times, 50), p99: pct(inWorker[k].times, 99), mean: median(inWorker[k].means) });
+  const e = iw("edge");
+  const wb = iw("web");
+  const perQuery = (batch) => (median(batch) - median(outside.batchEmpty)) / BATCH_N;
+  const edgeNet = { p50: pct(outside.edge, 50) - pct(outside.empty, 50), p99: pct(outside.edge, 99) - pct(outside.empty, 50) };
+  const webNet = { p50: pct(outside.web, 50) - pct(outside.empty, 50), p99: pct(outside.web, 99) - pct(outside.empty, 50) };
+  const line = (s = "") => console.log(s);
+  const row = (label, edge, web, r) => line(`${label.padEnd(52)} ${edge.padStart(11)} ${web.padStart(11)} ${r.padStart(10)}`);
+
+  line();
+  line(`libsql-edge in workerd (${args.workerd.includes("wrangler") ? "wrangler's workerd binary" : "workerd"}, plain \`workerd serve\`), ${new Date().toISOString()}`);
+  line(`point select: SELECT id, k, name, val FROM bench WHERE id = ? (ids vary), 1 MB database (${sizes["1mb"]} rows, ${mb(dbs["1mb"].bytes)})`);
+  line(`edge = libsql-edge createClient (local replica); web = @libsql/client/web (Hrana over loopback to the same release dev primary)`);
+  line();
+  row("POINT SELECT", "edge", "web", "web/edge");
+  row(`in Worker, per await, p50 (${ROUNDS}x${N} queries)`, fmt(e.p50), fmt(wb.p50), ratio(wb.p50, e.p50));
+  row(`in Worker, per await, p99`, fmt(e.p99), fmt(wb.p99), ratio(wb.p99, e.p99));
+  row(`in Worker, loop mean (median of ${ROUNDS} rounds)`, fmt(e.mean), fmt(wb.mean), ratio(wb.mean, e.mean));
+  row(`outside, 1 query/request, request p50 (${HTTP_REQS} req)`, fmt(pct(outside.edge, 50)), fmt(pct(outside.web, 50)), ratio(pct(outside.web, 50), pct(outside.edge, 50)));
+  row(`outside, 1 query/request, request p99`, fmt(pct(outside.edge, 99)), fmt(pct(outside.web, 99)), ratio(pct(outside.web, 99), pct(outside.edge, 99)));
+  row(`outside, 1 query/request minus empty-request p50: p50`, fmt(edgeNet.p50), fmt(webNet.p50), ratio(webNet.p50, edgeNet.p50));
+  row(`outside, 1 query/request minus empty-request p50: p99`, fmt(edgeNet.p99), fmt(webNet.p99), ratio(webNet.p99, edgeNet.p99));
+  row(`outside, ${BATCH_N} queries/request, per query (${BATCH_REQS} req)`, fmt(perQuery(outside.batchEdge)), fmt(perQuery(outside.batchWeb)), ratio(perQuery(outside.batchWeb), perQuery(outside.batchEdge)));
+  line(`  empty request (routing + JSON, no query): p50 ${fmt(pct(outside.empty, 50))}, p99 ${fmt(pct(outside.empty, 99))}`);
+  line(`  in-Worker clock step seen: ${fmt(clockStep)}; edge readings of 0: ${inWorker.edge.times.filter((t) => t === 0).length} of ${inWorker.edge.times.length}`);
+  line();
+  line(`COLD START to the first query result (median of ${COLD_RUNS}; a NEW workerd process per run, so a fresh isolate and an empty replica)`);
+  line(`${"case".padEnd(52)} ${"spawn->row".padStart(11)} ${"- ping".padStart(11)} ${"1st req".padStart(11)} ${"in Worker".padStart(11)}`);
+  const ping = median(cold.ping.spawn);
+  for (const c of coldCases) {
+    const m = cold[c.key];
+    const extra = c.key === "ping" ? "" : c.key.startsWith("edge") ? `  (${mb(m.body.memoryBytes)} in replica, ${m.body.position})` : "";
+    line(
+      `${c.label.padEnd(52)} ${fmt(median(m.spawn)).padStart(11)} ${(c.key === "ping" ? "" : fmt(median(m.spawn) - ping)).padStart(11)} ${fmt(median(m.request)).padStart(11)} ${(m.worker.length ? fmt(median(m.worker)) : "").padStart(11)}${extra}`,
+    );
+  }
+  for (const db of ["1mb", "25mb"]) {
+    const webFirst = median(cold[`web-${db}`].spawn) - ping;
+    line(
+      `  ${db} (${mb(dbs[db].bytes)}): edge first result costs ${ratio(median(cold[`edge-${db}-auto`].spawn) - ping, webFirst).replace("x", "x")} of web's (auto), ` +
+        `${ratio(median(cold[`edge-${db}-sqld`].spawn) - ping, webFirst)} (sqld), after the process/isolate start`,
+    );
+  }
+  line();
+  line("How measured / caveats:");
+  line("- in Worker: performance.now() around each await. Local workerd advances this clock during CPU work, production");
+  line("  Workers only across I/O (the edge client would read ~0 there): the in-Worker figures are local-only.");
+  line("- outside: the driver (Node, keep-alive fetch, sequential) times whole HTTP requests to workerd; 'minus empty");
+  line("  request' subtracts the p50 of a request that does no query; per-query = (p50 request - p50 empty) / N.");
+  line("- cold start: spawn->row = driver wall clock from spawning `workerd serve` (fresh isolate, wasm compiled at");
+  line("  startup) until the first query's response, polling the socket every ~1 ms; '- ping' subtracts the same for");
+  line("  a /ping-only Worker request; '1st req' = that first HTTP request alone; 'in Worker' = handler start to result.");
+  line("- one shared 2-core VM, loopback, release dev primary; single run: compare columns, not runs.");
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((e) => {
+    console.error(e?.stack ?? e);
+    process.exit(1);
+  });
