@@ -17,7 +17,13 @@ import type {
 import { ResultSetImpl } from "@libsql/core/util";
 import type { WasmClient } from "./wasm.js";
 import { wasm } from "./wasm.js";
-import { LibsqlError, mapAsyncErrors, mapErrors } from "./errors.js";
+import { LibsqlBatchError, LibsqlError, mapAsyncErrors, mapErrors } from "./errors.js";
+
+/** A LibsqlError's message without the `"<code>: "` prefix its constructor added. */
+function stripCode(e: LibsqlError): string {
+  const prefix = `${e.code}: `;
+  return e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+}
 
 /** @libsql/client's Config plus what only libsql-edge has. */
 export interface EdgeConfig extends Config {
@@ -39,9 +45,29 @@ interface RawResult {
   lastInsertRowid: bigint | undefined;
 }
 
+/** One argument as hrana-client's valueToProto (used by @libsql/client) passes it on: `-0` goes out
+ * as `0` (JSON has no negative zero), any other object as its `toString()`, and `undefined`, functions
+ * and symbols are a TypeError. Everything else is converted at the wasm boundary. */
+function argument(v: unknown): unknown {
+  if (v === null || typeof v === "string" || typeof v === "bigint" || typeof v === "boolean") return v;
+  if (typeof v === "number") return Object.is(v, -0) ? 0 : v;
+  if (v instanceof ArrayBuffer || v instanceof Uint8Array || v instanceof Date) return v;
+  if (typeof v === "object") return "" + (v as object).toString();
+  throw new TypeError("Unsupported type of value");
+}
+
+function inArgs(a: InArgs | undefined): InArgs | undefined {
+  if (a === undefined || a === null) return a;
+  if (Array.isArray(a)) return a.map(argument) as InArgs;
+  if (typeof a === "object") {
+    return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, argument(v)])) as InArgs;
+  }
+  return a;
+}
+
 function statement(s: InStatement): { sql: string; args?: InArgs } {
   if (typeof s === "string") return { sql: s };
-  if (typeof s === "object" && s !== null && typeof s.sql === "string") return { sql: s.sql, args: s.args };
+  if (typeof s === "object" && s !== null && typeof s.sql === "string") return { sql: s.sql, args: inArgs(s.args) };
   throw new TypeError("A statement must be a string or an object with `sql` and optional `args`");
 }
 
@@ -76,6 +102,8 @@ function resultSet(raw: RawResult, intMode: IntMode): ResultSet {
 }
 
 class EdgeTransaction implements Transaction {
+  private closedLocally = false;
+
   constructor(
     private readonly inner: WasmClient,
     private readonly id: number,
@@ -83,8 +111,17 @@ class EdgeTransaction implements Transaction {
   ) {}
 
   async execute(stmt: InStatement): Promise<ResultSet> {
-    const raw = await mapAsyncErrors(() => this.inner.txExecute(this.id, statement(stmt)));
-    return resultSet(raw, this.intMode);
+    try {
+      const raw = await mapAsyncErrors(() => this.inner.txExecute(this.id, statement(stmt)));
+      return resultSet(raw, this.intMode);
+    } catch (e) {
+      // @libsql/client runs Transaction.execute as a batch of one statement, so a statement's error
+      // is a LibsqlBatchError with statementIndex 0; a closed transaction is a plain LibsqlError.
+      if (e instanceof LibsqlError && !(e instanceof LibsqlBatchError) && e.code !== "TRANSACTION_CLOSED" && e.code !== "CLIENT_CLOSED") {
+        throw new LibsqlBatchError(stripCode(e), 0, e.code, e.extendedCode, e.rawCode, e.cause instanceof Error ? e.cause : undefined);
+      }
+      throw e;
+    }
   }
 
   async batch(stmts: Array<InStatement>): Promise<Array<ResultSet>> {
@@ -106,11 +143,13 @@ class EdgeTransaction implements Transaction {
   }
 
   close(): void {
+    // txClose finishes asynchronously; like @libsql/client, the transaction reads as closed at once.
+    this.closedLocally = true;
     void this.inner.txClose(this.id);
   }
 
   get closed(): boolean {
-    return this.inner.txClosed(this.id);
+    return this.closedLocally || this.inner.txClosed(this.id);
   }
 }
 
@@ -121,13 +160,13 @@ class EdgeClient implements Client {
   ) {}
 
   async execute(stmtOrSql: InStatement | string, args?: InArgs): Promise<ResultSet> {
-    const stmt = typeof stmtOrSql === "string" && args !== undefined ? { sql: stmtOrSql, args } : statement(stmtOrSql);
+    const stmt = statement(typeof stmtOrSql === "string" && args !== undefined ? { sql: stmtOrSql, args } : stmtOrSql);
     const raw = await mapAsyncErrors(() => this.inner.execute(stmt));
     return resultSet(raw, this.intMode);
   }
 
   async batch(stmts: Array<InStatement | [string, InArgs?]>, mode: TransactionMode = "deferred"): Promise<Array<ResultSet>> {
-    const list = stmts.map((s) => (Array.isArray(s) ? { sql: s[0], args: s[1] } : statement(s)));
+    const list = stmts.map((s) => statement(Array.isArray(s) ? { sql: s[0], args: s[1] } : s));
     const raws: RawResult[] = await mapAsyncErrors(() => this.inner.batch(list, mode));
     return raws.map((raw) => resultSet(raw, this.intMode));
   }

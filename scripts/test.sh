@@ -10,3 +10,4 @@ npm run --silent check
 npm run --silent build
 npm run --silent test:workerd
 npm run --silent test:deno
+npm run --silent test:compat
