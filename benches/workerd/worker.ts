@@ -5,7 +5,8 @@
 // Endpoints (all GET; `client` = edge | web, `db` = 1mb | 25mb, `rows` = row count of that db):
 //   /ping                               nothing but a response (process / isolate start baseline)
 //   /first?client&db&rows&proto&id      first query of a fresh isolate, timed in the Worker from the
-//                                       start of the handler (includes the replica's bootstrap)
+//                                       start of the handler (includes the replica's bootstrap); with
+//                                       &fresh an uncached edge replica (a bootstrap in a warm isolate)
 //   /loop?client&db&rows&n&warm         warm-up, then n point selects, each await timed with
 //                                       performance.now(); answers the percentiles and the times
 //   /q?client&db&rows&n&start           n point selects, untimed (the driver times the request)
@@ -44,7 +45,14 @@ function edgeClient(env: Env, db: string, proto: string) {
   return client!;
 }
 
-function client(env: Env, kind: string, db: string, proto: string): { c: Client; done: () => void } {
+function client(env: Env, kind: string, db: string, proto: string, fresh = false): { c: Client; done: () => void } {
+  if (kind === "edge" && fresh) {
+    // A new, uncached replica (bootstraps again), closed after the request.
+    const config: Record<string, unknown> = { url: ":memory:", syncUrl: primaryUrl(env, db) };
+    if (proto !== "auto") config.syncProtocol = proto;
+    const c = createEdgeClient(config as never) as unknown as Client;
+    return { c, done: () => c.close() };
+  }
   if (kind === "edge") return { c: edgeClient(env, db, proto), done: () => {} };
   if (kind === "web") {
     const c = createWebClient({ url: primaryUrl(env, db) }) as unknown as Client;
@@ -99,12 +107,15 @@ export default {
 
       if (url.pathname === "/first") {
         const id = int(url, "id", 1, rows);
-        const { c, done } = client(env, kind, db, proto);
+        const { c, done } = client(env, kind, db, proto, url.searchParams.has("fresh")); // edge: 1st call instantiates the wasm
+        const created = performance.now();
         const rs = await c.execute({ sql: SQL, args: [id] });
         const ms = performance.now() - start;
+        const createMs = created - start;
         const edge = kind === "edge" ? (c as ReturnType<typeof edgeClient>) : undefined;
+        const body = { ms, createMs, row: rs.rows[0] ?? null, position: edge?.position ?? null, memoryBytes: edge?.memoryBytes ?? null };
         done();
-        return json({ ms, row: rs.rows[0] ?? null, position: edge?.position ?? null, memoryBytes: edge?.memoryBytes ?? null });
+        return json(body);
       }
 
       if (url.pathname === "/loop") {
