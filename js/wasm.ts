@@ -25,4 +25,4 @@ export function wasm(): typeof glue {
   return glue;
 }
 
-export type { WasmClient, WasmReplica } from "./pkg/libsql_edge.js";
+export type { WasmClient } from "./pkg/libsql_edge.js";

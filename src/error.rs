@@ -1,6 +1,6 @@
 //! The crate's one error type, with stable codes (`Error::code`) in the `@libsql/client` style.
 
-use crate::sqlite_code;
+use crate::protocol::sqlite_code;
 
 /// Everything that can go wrong in libsql-edge's core.
 #[derive(Debug, thiserror::Error)]

@@ -4,12 +4,12 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub use libsql_edge_protocol as protocol;
+pub use protocol::sqlite_code;
 
 pub mod client;
 pub mod error;
 pub mod remote;
 pub mod replica;
-pub mod sqlite_code;
 pub mod sync;
 pub mod transport;
 pub mod value;

@@ -5,19 +5,18 @@
 
 use std::rc::Rc;
 
-use js_sys::{Array, BigInt, Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, BigInt, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::future_to_promise;
 
-use super::convert::{self, error_to_js, stats_to_js, type_error, value_from_js};
+use super::convert::{self, error_to_js, stats_to_js, type_error, value_from_js, value_to_js};
 use super::fetch::FetchTransport;
 use crate::client::{Client, ClientConfig, ResultSet, Statement, TxMode};
 use crate::error::Error;
 use crate::protocol::Position;
 use crate::sync::SyncStats;
 use crate::transport::Transport;
-use crate::value::Value;
 
 /// A client exported to JS.
 #[wasm_bindgen(js_name = WasmClient)]
@@ -65,16 +64,6 @@ fn statements_from_js(stmts: &JsValue) -> Result<Vec<Statement>, JsValue> {
 fn mode_from_js(mode: Option<String>) -> Result<TxMode, JsValue> {
     let name = mode.unwrap_or_else(|| "deferred".into());
     TxMode::parse(&name).ok_or_else(|| js_sys::RangeError::new(&format!("Unknown transaction mode {name:?}")).into())
-}
-
-/// Result values for the JS shim: integers always as `bigint` (the shim applies `intMode`), blobs as
-/// `ArrayBuffer`.
-fn value_to_js(v: &Value) -> JsValue {
-    match v {
-        Value::Integer(i) => BigInt::from(*i).into(),
-        Value::Blob(b) => Uint8Array::from(b.as_slice()).buffer().into(),
-        other => convert::value_to_js(other),
-    }
 }
 
 /// `{columns, columnTypes, rows, rowsAffected, lastInsertRowid}`.
@@ -180,13 +169,17 @@ impl WasmClient {
     /// `batch(stmts, mode)`.
     pub fn batch(&self, stmts: JsValue, mode: Option<String>) -> Result<Promise, JsValue> {
         let (stmts, mode) = (statements_from_js(&stmts)?, mode_from_js(mode)?);
-        Ok(self.run(move |c, t| async move { c.batch(t.as_ref(), &stmts, mode).await }, |r: &Vec<ResultSet>| results_to_js(r)))
+        Ok(self.run(
+            move |c, t| async move { c.batch(t.as_ref(), &stmts, mode).await },
+            |r: &Vec<ResultSet>| results_to_js(r),
+        ))
     }
 
     /// `migrate(stmts)`.
     pub fn migrate(&self, stmts: JsValue) -> Result<Promise, JsValue> {
         let stmts = statements_from_js(&stmts)?;
-        Ok(self.run(move |c, t| async move { c.migrate(t.as_ref(), &stmts).await }, |r: &Vec<ResultSet>| results_to_js(r)))
+        Ok(self
+            .run(move |c, t| async move { c.migrate(t.as_ref(), &stmts).await }, |r: &Vec<ResultSet>| results_to_js(r)))
     }
 
     /// `executeMultiple(sql)`.
@@ -198,7 +191,9 @@ impl WasmClient {
     /// `sync()`: `{frame_no, frames_synced, stats}`.
     pub fn sync(&self) -> Promise {
         let (client, transport) = (self.client.clone(), self.transport.clone());
-        future_to_promise(async move { client.sync(transport.as_ref()).await.map(|s| replicated_to_js(&s)).map_err(reject) })
+        future_to_promise(
+            async move { client.sync(transport.as_ref()).await.map(|s| replicated_to_js(&s)).map_err(reject) },
+        )
     }
 
     /// `transaction(mode)`: resolves to a transaction id.
@@ -218,7 +213,10 @@ impl WasmClient {
     #[wasm_bindgen(js_name = txBatch)]
     pub fn tx_batch(&self, id: u32, stmts: JsValue) -> Result<Promise, JsValue> {
         let stmts = statements_from_js(&stmts)?;
-        Ok(self.run(move |c, t| async move { c.tx_batch(t.as_ref(), id, &stmts).await }, |r: &Vec<ResultSet>| results_to_js(r)))
+        Ok(self.run(
+            move |c, t| async move { c.tx_batch(t.as_ref(), id, &stmts).await },
+            |r: &Vec<ResultSet>| results_to_js(r),
+        ))
     }
 
     /// `tx.commit()`.

@@ -7,12 +7,8 @@ use js_sys::{Array, ArrayBuffer, BigInt, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::Error;
-use crate::replica::Rows;
 use crate::sync::SyncStats;
 use crate::value::Value;
-
-/// The largest integer a JS number holds exactly (`Number.MAX_SAFE_INTEGER`).
-const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 /// `crate::Error` as `{code, message, extendedCode, rawCode}` (the last two `undefined` unless
 /// SQLite raised the error), plus `statementIndex` for a failed batch. The one function through which core errors reach JS.
@@ -85,28 +81,16 @@ pub fn value_from_js(v: &JsValue) -> Result<Value, JsValue> {
     ))
 }
 
-/// One result value: integers as numbers when safe, else bigint; blobs as `ArrayBuffer`.
+/// One result value for the JS shim: integers always as `bigint` (the shim applies `intMode`, as
+/// `@libsql/client` does), blobs as `ArrayBuffer`.
 pub fn value_to_js(v: &Value) -> JsValue {
     match v {
         Value::Null => JsValue::NULL,
-        Value::Integer(i) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(i) => JsValue::from(*i as f64),
         Value::Integer(i) => BigInt::from(*i).into(),
         Value::Real(f) => JsValue::from(*f),
         Value::Text(s) => JsValue::from_str(s),
         Value::Blob(b) => Uint8Array::from(b.as_slice()).buffer().into(),
     }
-}
-
-/// `{columns, columnTypes, rows}` with rows as arrays of values.
-pub fn rows_to_js(rows: &Rows) -> JsValue {
-    let object = Object::new();
-    let columns: Array = rows.columns.iter().map(|c| JsValue::from_str(c)).collect();
-    let types: Array = rows.decltypes.iter().map(|t| JsValue::from_str(t.as_deref().unwrap_or(""))).collect();
-    let values: Array = rows.rows.iter().map(|row| row.iter().map(value_to_js).collect::<Array>()).collect();
-    set(&object, "columns", &columns);
-    set(&object, "columnTypes", &types);
-    set(&object, "rows", &values);
-    object.into()
 }
 
 /// `{protocol, position, framesSynced, pagesApplied, bytesReceived, roundTrips, durationMs}`;

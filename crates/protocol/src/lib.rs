@@ -13,6 +13,7 @@ pub mod pos;
 pub mod proxy;
 pub mod pull_updates;
 pub mod replication_log;
+pub mod sqlite_code;
 pub mod wal_frame;
 
 pub use error::{Error, Result};

@@ -1,5 +1,6 @@
-//! Names of SQLite result codes (`SQLITE_CONSTRAINT`, `SQLITE_CONSTRAINT_UNIQUE`, ...), the stable
-//! codes our errors carry when SQLite reports a failure.
+//! Names of SQLite result codes (`SQLITE_CONSTRAINT`, `SQLITE_CONSTRAINT_UNIQUE`, ...): the stable
+//! codes errors carry when SQLite reports a failure, on the client and in the dev primary's Hrana
+//! error objects.
 
 /// The name of a primary result code (the low 8 bits of an extended code).
 pub fn primary_name(code: i32) -> &'static str {
@@ -95,14 +96,14 @@ mod tests {
 
     #[test]
     fn names_follow_sqlite_constants() {
-        use rusqlite::ffi;
-        assert_eq!(primary_name(ffi::SQLITE_CONSTRAINT_UNIQUE), "SQLITE_CONSTRAINT");
-        assert_eq!(extended_name(ffi::SQLITE_CONSTRAINT_UNIQUE), "SQLITE_CONSTRAINT_UNIQUE");
-        assert_eq!(extended_name(ffi::SQLITE_CONSTRAINT_NOTNULL), "SQLITE_CONSTRAINT_NOTNULL");
-        assert_eq!(extended_name(ffi::SQLITE_CONSTRAINT_PRIMARYKEY), "SQLITE_CONSTRAINT_PRIMARYKEY");
-        assert_eq!(extended_name(ffi::SQLITE_IOERR_SHORT_READ), "SQLITE_IOERR_SHORT_READ");
-        assert_eq!(extended_name(ffi::SQLITE_READONLY), "SQLITE_READONLY");
-        assert_eq!(primary_name(ffi::SQLITE_READONLY_ROLLBACK), "SQLITE_READONLY");
-        assert_eq!(extended_name(ffi::SQLITE_ERROR), "SQLITE_ERROR");
+        // Values from sqlite3.h: SQLITE_CONSTRAINT_UNIQUE = 19 | 8 << 8, and so on.
+        assert_eq!(primary_name(2067), "SQLITE_CONSTRAINT");
+        assert_eq!(extended_name(2067), "SQLITE_CONSTRAINT_UNIQUE");
+        assert_eq!(extended_name(1299), "SQLITE_CONSTRAINT_NOTNULL");
+        assert_eq!(extended_name(1555), "SQLITE_CONSTRAINT_PRIMARYKEY");
+        assert_eq!(extended_name(522), "SQLITE_IOERR_SHORT_READ");
+        assert_eq!(extended_name(8), "SQLITE_READONLY");
+        assert_eq!(primary_name(776), "SQLITE_READONLY");
+        assert_eq!(extended_name(1), "SQLITE_ERROR");
     }
 }

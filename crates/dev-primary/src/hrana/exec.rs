@@ -72,33 +72,11 @@ pub fn sqlite_error(e: &rusqlite::Error) -> ExecError {
     }
 }
 
-/// sqld's name of a primary SQLite result code.
+/// sqld's name of a primary SQLite result code: SQLite's own name, except that codes sqld does not
+/// name (SQLITE_ERROR among them: "no such table" comes back as SQLITE_UNKNOWN) are `SQLITE_UNKNOWN`.
 pub fn code_name(code: i32) -> &'static str {
     match code {
-        2 => "SQLITE_INTERNAL",
-        3 => "SQLITE_PERM",
-        4 => "SQLITE_ABORT",
-        5 => "SQLITE_BUSY",
-        6 => "SQLITE_LOCKED",
-        7 => "SQLITE_NOMEM",
-        8 => "SQLITE_READONLY",
-        9 => "SQLITE_INTERRUPT",
-        10 => "SQLITE_IOERR",
-        11 => "SQLITE_CORRUPT",
-        12 => "SQLITE_NOTFOUND",
-        13 => "SQLITE_FULL",
-        14 => "SQLITE_CANTOPEN",
-        15 => "SQLITE_PROTOCOL",
-        17 => "SQLITE_SCHEMA",
-        18 => "SQLITE_TOOBIG",
-        19 => "SQLITE_CONSTRAINT",
-        20 => "SQLITE_MISMATCH",
-        21 => "SQLITE_MISUSE",
-        22 => "SQLITE_NOLFS",
-        23 => "SQLITE_AUTH",
-        24 => "SQLITE_FORMAT",
-        25 => "SQLITE_RANGE",
-        26 => "SQLITE_NOTADB",
+        2..=15 | 17..=26 => libsql_edge_protocol::sqlite_code::primary_name(code),
         _ => "SQLITE_UNKNOWN",
     }
 }
