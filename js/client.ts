@@ -129,9 +129,8 @@ class EdgeTransaction implements Transaction {
     return raws.map((raw) => resultSet(raw, this.intMode));
   }
 
-  async executeMultiple(sql: string): Promise<void> {
-    const parts = sql.split(";").map((s) => s.trim()).filter((s) => s.length > 0);
-    await this.batch(parts);
+  executeMultiple(sql: string): Promise<void> {
+    return mapAsyncErrors(() => this.inner.txExecuteMultiple(this.id, sql));
   }
 
   rollback(): Promise<void> {

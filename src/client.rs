@@ -206,7 +206,14 @@ impl Client {
             let mut replica = side.replica.borrow_mut();
             if replica.is_local_read(&stmt.sql) {
                 let params = Params { positional: &stmt.args, named: &stmt.named_args };
-                return Ok(replica.query_with(&stmt.sql, params)?.into());
+                match replica.query_with(&stmt.sql, params) {
+                    // Argument errors are worded by the primary (ARGS_INVALID on sqld), as
+                    // `@libsql/client` reports them: let it answer.
+                    Err(Error::Sqlite(
+                        rusqlite::Error::InvalidParameterCount(..) | rusqlite::Error::InvalidParameterName(_),
+                    )) => {}
+                    result => return Ok(result?.into()),
+                }
             }
         }
         let response = self.remote.once(transport, StreamRequest::Execute { stmt: stmt.to_hrana() }).await?;
@@ -230,31 +237,55 @@ impl Client {
                 }
             }
         }
-        let n = stmts.len() as u32;
-        let mut steps = vec![BatchStep { condition: None, stmt: Statement::new(mode.begin_sql()).to_hrana() }];
-        for (i, s) in stmts.iter().enumerate() {
-            steps.push(BatchStep { condition: Some(BatchCond::Ok { step: i as u32 }), stmt: s.to_hrana() });
+        self.remote_batch(transport, stmts, mode, false).await
+    }
+
+    /// One Hrana batch on the primary, shaped as `@libsql/client` sends it: `BEGIN`, each statement
+    /// if the previous step succeeded, `COMMIT`, `ROLLBACK` unless committed; with
+    /// `foreign_keys_off` (migrations) wrapped in `PRAGMA foreign_keys=off` / `=on` steps, so the
+    /// pragmas reach the batch's own connection.
+    async fn remote_batch(
+        &self,
+        transport: &dyn Transport,
+        stmts: &[Statement],
+        mode: TxMode,
+        foreign_keys_off: bool,
+    ) -> Result<Vec<ResultSet>> {
+        let step = |condition, sql: &str| BatchStep { condition, stmt: Statement::new(sql).to_hrana() };
+        let mut steps = Vec::with_capacity(stmts.len() + 5);
+        if foreign_keys_off {
+            steps.push(step(None, "PRAGMA foreign_keys=off"));
         }
-        steps.push(BatchStep { condition: Some(BatchCond::Ok { step: n }), stmt: Statement::new("COMMIT").to_hrana() });
-        let rollback = BatchCond::Not { cond: Box::new(BatchCond::Ok { step: n + 1 }) };
-        steps.push(BatchStep { condition: Some(rollback), stmt: Statement::new("ROLLBACK").to_hrana() });
+        let begin = steps.len();
+        steps.push(step(None, mode.begin_sql()));
+        for s in stmts {
+            let previous = (steps.len() - 1) as u32;
+            steps.push(BatchStep { condition: Some(BatchCond::Ok { step: previous }), stmt: s.to_hrana() });
+        }
+        let commit = steps.len();
+        steps.push(step(Some(BatchCond::Ok { step: (commit - 1) as u32 }), "COMMIT"));
+        steps.push(step(Some(BatchCond::Not { cond: Box::new(BatchCond::Ok { step: commit as u32 }) }), "ROLLBACK"));
+        if foreign_keys_off {
+            steps.push(step(None, "PRAGMA foreign_keys=on"));
+        }
         let batch = hrana::Batch { steps, replication_index: None };
         let result = batch_result(self.remote.once(transport, StreamRequest::Batch { batch }).await?)?;
-        // The first failing step names the statement (step 0 is BEGIN: report it as statement 0).
-        for (step, error) in result.step_errors.iter().enumerate().take(stmts.len() + 2) {
+        // The first failing step between BEGIN and COMMIT names the statement (BEGIN and COMMIT
+        // failures are reported against the first and last statement).
+        for (at, error) in result.step_errors.iter().enumerate().take(commit + 1).skip(begin) {
             if let Some(e) = error {
                 return Err(Error::Batch {
-                    statement_index: step.saturating_sub(1).min(stmts.len().saturating_sub(1)),
+                    statement_index: at.saturating_sub(begin + 1).min(stmts.len().saturating_sub(1)),
                     source: Box::new(Error::Server { code: e.code.clone(), message: e.message.clone() }),
                 });
             }
         }
         let index = result.replication_index;
         let mut results = Vec::with_capacity(stmts.len());
-        for step in 1..=stmts.len() {
-            let r = result.step_results.get(step).cloned().flatten().ok_or_else(|| Error::InvalidResponse {
+        for at in begin + 1..commit {
+            let r = result.step_results.get(at).cloned().flatten().ok_or_else(|| Error::InvalidResponse {
                 context: "hrana batch".into(),
-                message: format!("no result for step {step}"),
+                message: format!("no result for step {at}"),
             })?;
             results.push(ResultSet::from(r));
         }
@@ -284,23 +315,21 @@ impl Client {
         Ok(Some(results))
     }
 
-    /// Runs a script of several statements on the primary (no results).
+    /// Runs a script of several statements on the primary (no results). The replica syncs even when
+    /// the script fails part-way: the statements before the failure did run.
     pub async fn execute_multiple(&self, transport: &dyn Transport, sql: &str) -> Result<()> {
         self.check_open()?;
         let request = StreamRequest::Sequence { sql: Some(sql.to_string()), sql_id: None, replication_index: None };
-        self.remote.once(transport, request).await?;
-        self.read_your_writes(transport, None).await
+        let result = self.remote.once(transport, request).await;
+        let synced = self.read_your_writes(transport, None).await;
+        result?;
+        synced
     }
 
-    /// Runs schema migrations on the primary as `@libsql/client` does: foreign keys off, the
-    /// statements as one deferred batch, foreign keys on.
+    /// Runs schema migrations on the primary as `@libsql/client` does: one deferred batch wrapped in
+    /// `PRAGMA foreign_keys=off` / `=on`.
     pub async fn migrate(&self, transport: &dyn Transport, stmts: &[Statement]) -> Result<Vec<ResultSet>> {
         self.check_open()?;
-        let off = Statement::new("PRAGMA foreign_keys=off");
-        self.remote.once(transport, StreamRequest::Execute { stmt: off.to_hrana() }).await?;
-        let result = self.batch(transport, stmts, TxMode::Deferred).await;
-        let on = Statement::new("PRAGMA foreign_keys=on");
-        self.remote.once(transport, StreamRequest::Execute { stmt: on.to_hrana() }).await?;
-        result
+        self.remote_batch(transport, stmts, TxMode::Deferred, true).await
     }
 }

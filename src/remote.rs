@@ -160,7 +160,7 @@ pub fn response_of(result: StreamResult) -> Result<StreamResponse> {
 /// The statement result of an `execute` slot.
 pub fn stmt_result(response: StreamResponse) -> Result<StmtResult> {
     match response {
-        StreamResponse::Execute { result } => Ok(result),
+        StreamResponse::Execute { result } => check_values(&result).map(|_| result),
         other => Err(mismatch("execute", &other)),
     }
 }
@@ -168,9 +168,29 @@ pub fn stmt_result(response: StreamResponse) -> Result<StmtResult> {
 /// The batch result of a `batch` slot.
 pub fn batch_result(response: StreamResponse) -> Result<BatchResult> {
     match response {
-        StreamResponse::Batch { result } => Ok(result),
+        StreamResponse::Batch { result } => {
+            result.step_results.iter().flatten().try_for_each(check_values)?;
+            Ok(result)
+        }
         other => Err(mismatch("batch", &other)),
     }
+}
+
+/// QUIRK: sqld writes a non-finite REAL as JSON `null`, which the Hrana decoder reads as NaN (SQLite
+/// itself never yields NaN). `@libsql/client` rejects such a value with `HRANA_PROTO_ERROR`; so do we.
+fn check_values(result: &StmtResult) -> Result<()> {
+    let bad = result
+        .rows
+        .iter()
+        .flatten()
+        .any(|v| matches!(v, crate::protocol::hrana::Value::Float { value } if value.is_nan()));
+    if bad {
+        return Err(Error::Server {
+            code: "HRANA_PROTO_ERROR".into(),
+            message: "Value for float must be a number (the server sent a non-finite REAL)".into(),
+        });
+    }
+    Ok(())
 }
 
 fn mismatch(wanted: &str, got: &StreamResponse) -> Error {

@@ -158,6 +158,25 @@ impl Replica {
         result
     }
 
+    /// Runs a script of read-only statements (no results), refusing it before it runs if any
+    /// statement is not read-only.
+    pub fn query_script(&mut self, sql: &str) -> Result<()> {
+        use rusqlite::fallible_iterator::FallibleIterator as _;
+        let mut batch = rusqlite::Batch::new(&self.conn, sql);
+        let mut statements = Vec::new();
+        while let Some(stmt) = batch.next()? {
+            if !stmt.readonly() {
+                return Err(Error::WriteRefused);
+            }
+            statements.push(stmt);
+        }
+        for mut stmt in statements {
+            let mut rows = stmt.raw_query();
+            while rows.next()?.is_some() {}
+        }
+        Ok(())
+    }
+
     /// Whether `sql` is one statement that SQLite can prepare on the replica and calls read-only.
     /// Anything else (a write, or SQL the replica cannot prepare, e.g. for a table it does not have
     /// yet) is for the primary to run or to refuse.

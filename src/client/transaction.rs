@@ -52,6 +52,10 @@ impl Transactions {
     }
 }
 
+fn readonly_error() -> Error {
+    Error::Server { code: "SQLITE_READONLY".into(), message: "attempt to write in a read transaction".into() }
+}
+
 fn closed() -> Error {
     Error::Closed {
         code: "TRANSACTION_CLOSED",
@@ -123,10 +127,7 @@ impl Client {
         // A write is refused before it runs; SQL that does not prepare reports its own error.
         let params = Params { positional: &stmt.args, named: &stmt.named_args };
         match replica.query_with(&stmt.sql, params) {
-            Err(Error::WriteRefused) => Err(Error::Server {
-                code: "SQLITE_READONLY".into(),
-                message: "attempt to write in a read transaction".into(),
-            }),
+            Err(Error::WriteRefused) => Err(readonly_error()),
             result => Ok(result?.into()),
         }
     }
@@ -141,6 +142,42 @@ impl Client {
             }
         }
         Ok(results)
+    }
+
+    /// Runs a script of statements in transaction `id` (no results): as one Hrana `sequence` on the
+    /// primary's stream, or statement by statement on the replica for a read transaction.
+    pub async fn tx_execute_multiple(&self, transport: &dyn Transport, id: TxId, sql: &str) -> Result<()> {
+        self.check_open()?;
+        match self.transactions.take(id)? {
+            Tx::Local => {
+                let result = match &self.replica {
+                    Some(side) => side.replica.borrow_mut().query_script(sql).map_err(|e| match e {
+                        Error::WriteRefused => readonly_error(),
+                        e => e,
+                    }),
+                    None => Err(closed()),
+                };
+                self.transactions.put_back(id, Tx::Local);
+                result
+            }
+            Tx::Remote { mut stream, mode, begun } => {
+                let mut requests = Vec::new();
+                if !begun {
+                    requests.push(StreamRequest::Execute { stmt: Statement::new(mode.begin_sql()).to_hrana() });
+                }
+                requests.push(StreamRequest::Sequence {
+                    sql: Some(sql.to_string()),
+                    sql_id: None,
+                    replication_index: None,
+                });
+                let result = self.remote.pipeline(transport, &mut stream, requests).await;
+                let result =
+                    result.and_then(|results| results.into_iter().try_for_each(|r| response_of(r).map(|_| ())));
+                let begun = begun || result.is_ok() || stream.is_open();
+                self.transactions.put_back(id, Tx::Remote { stream, mode, begun });
+                result
+            }
+        }
     }
 
     /// Commits transaction `id` and ends it.

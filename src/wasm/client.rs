@@ -219,6 +219,15 @@ impl WasmClient {
         ))
     }
 
+    /// `tx.executeMultiple(sql)`.
+    #[wasm_bindgen(js_name = txExecuteMultiple)]
+    pub fn tx_execute_multiple(&self, id: u32, sql: String) -> Promise {
+        self.run(
+            move |c, t| async move { c.tx_execute_multiple(t.as_ref(), id, &sql).await },
+            |_: &()| JsValue::UNDEFINED,
+        )
+    }
+
     /// `tx.commit()`.
     #[wasm_bindgen(js_name = txCommit)]
     pub fn tx_commit(&self, id: u32) -> Promise {

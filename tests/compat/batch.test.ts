@@ -46,4 +46,4 @@ differential("migrate: like a deferred batch with foreign keys off", async (c, r
   await rec.step("after", () => c.execute(`SELECT id, p FROM ${t("c")}`));
   await rec.step("failing migrate", () => c.migrate([`INSERT INTO ${t("c")} VALUES (2, 1)`, `INSERT INTO ${t("c")} VALUES (1, 1)`]));
   await rec.step("after failing", () => c.execute(`SELECT count(*) FROM ${t("c")}`));
-}, { knownBug: "src/client.rs migrate runs PRAGMA foreign_keys=off/on as separate requests on their own streams, so they never reach the batch's connection and foreign keys stay on; @libsql/client puts both pragmas in the same Hrana batch as the statements" });
+});

@@ -14,12 +14,11 @@ differential("positional, numbered and named arguments", async (c, rec) => {
   await rec.step("named used twice", () => c.execute({ sql: "SELECT :x AS a, :x || :x AS b", args: { x: "r" } }));
 });
 
-const argCountBug = "argument count errors on a local read: our replica gives SQLITE_RANGE where the primary (and @libsql/client) give ARGS_INVALID (Rust local query binding)";
 differential("argument count errors", async (c, rec) => {
   await rec.step("no arguments given for a parameter", () => c.execute("SELECT ? AS a"));
   await rec.step("too many positional arguments", () => c.execute({ sql: "SELECT ? AS a", args: [1n, 2n] }));
   await rec.step("missing named argument", () => c.execute({ sql: "SELECT :a AS a, :b AS b", args: { a: 1n } }));
-}, { knownBug: argCountBug });
+});
 
 differential("argument count errors on writes (forwarded to the primary)", async (c, rec, t) => {
   await rec.step("create", () => c.execute(`CREATE TABLE ${t()} (a, b)`));
@@ -85,4 +84,4 @@ differential("executeMultiple: an error stops the script, what ran before stays,
   await rec.step("create", () => c.execute(`CREATE TABLE ${t()} (x INTEGER)`));
   await rec.step("failing script", () => c.executeMultiple(`INSERT INTO ${t()} VALUES (3); INSERT INTO no_such_table_cx VALUES (1); INSERT INTO ${t()} VALUES (4);`));
   await rec.step("after failing", () => c.execute(`SELECT x FROM ${t()} ORDER BY x`));
-}, { knownBug: "embedded replica: after an executeMultiple that fails part-way, the statements that did run on the primary are not read back (no read-your-writes sync on the error path; Rust client executeMultiple)" });
+});

@@ -88,4 +88,4 @@ differential("transaction executeMultiple with a semicolon inside a string liter
   await rec.step("script", () => tx.executeMultiple(`INSERT INTO ${t()} VALUES ('a;b'); INSERT INTO ${t()} VALUES ('c')`));
   await rec.step("commit", () => tx.commit());
   await rec.step("after", () => c.execute(`SELECT s FROM ${t()} ORDER BY s`));
-}, { knownBug: "js/client.ts EdgeTransaction.executeMultiple splits the script on every ';' (also inside string literals and comments); @libsql/client sends it whole as an Hrana sequence" });
+});

@@ -95,4 +95,4 @@ test("non-finite REAL results: HRANA_PROTO_ERROR over HTTP, Infinity from our re
 
 differential("non-finite REAL result read over HTTP", async (c, rec) => {
   await rec.step("inf", () => c.execute("SELECT 1e308*10 AS inf"));
-}, { ours: ["remote"], knownBug: "remote-only (and anything the replica forwards): a REAL that arrives as JSON null becomes NaN in our Hrana decoder instead of HRANA_PROTO_ERROR (src/remote.rs value decoding)" });
+}, { ours: ["remote"] });
