@@ -102,6 +102,16 @@ impl Replica {
         self.install_or_queue(prepared)
     }
 
+    /// `bootstrap` from an owned image (a download), releasing the image's memory as its pages are
+    /// made, so memory peaks near one copy of the database instead of two. The budget is checked
+    /// before anything is split.
+    pub fn bootstrap_owned(&mut self, image: Vec<u8>, position: Position) -> Result<ApplyOutcome> {
+        let shape = PageStore::image_shape(&image)?;
+        self.check_budget(shape.bytes(), shape.bytes())?;
+        let prepared = PageStore::prepare_image_owned(image, position)?;
+        self.install_or_queue(prepared)
+    }
+
     /// Installs whole committed transactions. On error the replica is unchanged.
     pub fn apply(&mut self, committed: CommittedPages) -> Result<ApplyOutcome> {
         let base = self.queued.last().map(PreparedApply::shape).unwrap_or_else(|| self.shape());
@@ -110,18 +120,25 @@ impl Replica {
     }
 
     fn install_or_queue(&mut self, prepared: PreparedApply) -> Result<ApplyOutcome> {
-        let queue = self.in_read_transaction();
-        let needed = if queue { self.memory_bytes() + prepared.page_bytes() } else { prepared.shape().bytes() };
-        if needed > self.config.memory_budget_bytes {
-            return Err(Error::MemoryBudget { needed, budget: self.config.memory_budget_bytes });
-        }
-        if queue {
+        self.check_budget(prepared.shape().bytes(), prepared.page_bytes())?;
+        if self.in_read_transaction() {
             self.queued.push(prepared);
             Ok(ApplyOutcome::Queued)
         } else {
             self.install(vec![prepared])?;
             Ok(ApplyOutcome::Applied)
         }
+    }
+
+    /// Refuses an install that would exceed the budget: `after` is the database size it leaves,
+    /// `held` the page bytes it carries. While a read transaction is open the install is queued, and
+    /// what it carries counts on top of what the replica already holds.
+    fn check_budget(&self, after: u64, held: u64) -> Result<()> {
+        let needed = if self.in_read_transaction() { self.memory_bytes() + held } else { after };
+        if needed > self.config.memory_budget_bytes {
+            return Err(Error::MemoryBudget { needed, budget: self.config.memory_budget_bytes });
+        }
+        Ok(())
     }
 
     /// Installs prepared applies in order. After a whole-database replacement the connection is

@@ -123,7 +123,7 @@ impl<R: std::borrow::BorrowMut<Replica>> Sink for RefCell<R> {
                 Ok((replica.apply(committed)?, pages))
             }
             Pull::Image { image, position } => {
-                let outcome = replica.bootstrap(&image, position)?;
+                let outcome = replica.bootstrap_owned(image, position)?;
                 let pages = if outcome == ApplyOutcome::Applied { replica.shape().db_size_pages as u64 } else { 0 };
                 Ok((outcome, pages))
             }

@@ -160,12 +160,11 @@ impl PageStore {
         Ok(PreparedApply { position, reset: replace, shape, pages: by_pgno.into_iter().collect() })
     }
 
-    /// Validates a whole database image as the store's new content.
-    /// An empty image is a database of 0 pages (what a fresh primary exports).
-    pub fn prepare_image(image: &[u8], position: Position) -> Result<PreparedApply> {
+    /// The shape of a whole database image, if it is one this store can hold. An empty image is a
+    /// database of 0 pages (what a fresh primary exports).
+    pub fn image_shape(image: &[u8]) -> Result<Shape> {
         if image.is_empty() {
-            let shape = Shape { page_size: None, db_size_pages: 0 };
-            return Ok(PreparedApply { position, reset: true, shape, pages: Vec::new() });
+            return Ok(Shape { page_size: None, db_size_pages: 0 });
         }
         if image.len() < header::HEADER_LEN || &image[..16] != header::MAGIC {
             return Err(Error::InvalidImage("not a SQLite database (bad magic)".into()));
@@ -177,9 +176,36 @@ impl PageStore {
                 image.len()
             )));
         }
-        let pages: Vec<(u32, Box<[u8]>)> =
-            image.chunks(page_size as usize).zip(1u32..).map(|(chunk, pgno)| (pgno, Box::from(chunk))).collect();
-        let shape = Shape { page_size: Some(page_size), db_size_pages: pages.len() as u32 };
+        let pages = u32::try_from(image.len() / page_size as usize)
+            .map_err(|_| Error::InvalidImage("more pages than SQLite allows".into()))?;
+        Ok(Shape { page_size: Some(page_size), db_size_pages: pages })
+    }
+
+    /// Validates a whole database image (borrowed: its pages are copied) as the store's new content.
+    pub fn prepare_image(image: &[u8], position: Position) -> Result<PreparedApply> {
+        let shape = Self::image_shape(image)?;
+        let size = shape.page_size.unwrap_or(1) as usize;
+        let pages = image.chunks(size).zip(1u32..).map(|(chunk, pgno)| (pgno, Box::from(chunk))).collect();
+        Ok(PreparedApply { position, reset: true, shape, pages })
+    }
+
+    /// Like `prepare_image`, but takes the image and gives its memory back while splitting it into
+    /// pages (from the end, in steps of about 1 MiB), so a large download and its pages are never
+    /// both held in full: the peak is the image plus about 1 MiB.
+    pub fn prepare_image_owned(mut image: Vec<u8>, position: Position) -> Result<PreparedApply> {
+        const RELEASE_STEP: usize = 1 << 20;
+        let shape = Self::image_shape(&image)?;
+        let size = shape.page_size.unwrap_or(1) as usize;
+        let mut pages = Vec::with_capacity(shape.db_size_pages as usize);
+        for pgno in (1..=shape.db_size_pages).rev() {
+            let start = (pgno as usize - 1) * size;
+            pages.push((pgno, Box::from(&image[start..])));
+            image.truncate(start);
+            if image.capacity() - image.len() >= RELEASE_STEP {
+                image.shrink_to_fit();
+            }
+        }
+        pages.reverse();
         Ok(PreparedApply { position, reset: true, shape, pages })
     }
 

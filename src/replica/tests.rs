@@ -357,3 +357,21 @@ fn named_parameters_bind_with_or_without_prefix() {
     assert!(!r.is_local_read("INSERT INTO n VALUES (3, 'x')"));
     assert!(!r.is_local_read("SELECT * FROM not_here_yet"));
 }
+
+#[test]
+fn bootstrap_owned_matches_bootstrap_and_checks_budget_first() {
+    for page_size in [4096, 8192] {
+        let mut source = Source::new(page_size);
+        source.commit("CREATE TABLE k(v); INSERT INTO k SELECT randomblob(900) FROM generate_series(1, 3000);");
+        let image = source.image();
+        let mut a = replica();
+        let mut b = replica();
+        a.bootstrap(&image, Source::position(1)).unwrap();
+        b.bootstrap_owned(image.clone(), Source::position(1)).unwrap();
+        assert_eq!(a.export(), b.export());
+        assert_eq!(b.query("SELECT count(*) FROM k", &[]).unwrap().rows, vec![vec![Value::Integer(3000)]]);
+        let mut small = Replica::open(ReplicaConfig { memory_budget_bytes: 4096 * 8, ..Default::default() }).unwrap();
+        assert_eq!(small.bootstrap_owned(image, Source::position(2)).unwrap_err().code(), "REPLICA_MEMORY_BUDGET");
+        assert_eq!(small.position(), None);
+    }
+}
