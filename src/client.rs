@@ -38,6 +38,9 @@ struct ReplicaSide {
     protocol: RefCell<Option<Box<dyn Protocol>>>,
     kind: Cell<Option<ProtocolKind>>,
     last_sync_ms: Cell<Option<f64>>,
+    /// The replica cannot serve reads consistently: it would exceed its memory budget, or a
+    /// read-your-writes sync failed after a write. Reads go to the primary until a sync succeeds.
+    remote_reads: Cell<bool>,
 }
 
 /// A libsql-edge client.
@@ -79,6 +82,7 @@ impl Client {
                 protocol: RefCell::new(None),
                 kind: Cell::new(settings.sync_protocol),
                 last_sync_ms: Cell::new(None),
+                remote_reads: Cell::new(false),
             }),
         };
         Ok(Client { settings, remote, replica, transactions: Transactions::default(), closed: Cell::new(false) })
@@ -165,44 +169,58 @@ impl Client {
         if slot.is_none() {
             *slot = Some(protocol);
         }
-        if result.is_ok() {
-            side.last_sync_ms.set(Some(io.now_ms()));
+        // Failed attempts count too, so a primary that cannot be synced is retried at the interval,
+        // not on every call.
+        side.last_sync_ms.set(Some(io.now_ms()));
+        match &result {
+            Ok(_) => side.remote_reads.set(false),
+            Err(Error::MemoryBudget { .. }) => side.remote_reads.set(true),
+            Err(_) => {}
         }
         result
     }
 
-    /// The first call of a replica client waits for the bootstrap.
-    async fn ensure_bootstrapped(&self, side: &ReplicaSide, transport: &dyn Transport) -> Result<()> {
-        if side.replica.borrow().newest_position().is_none() {
-            self.sync_side(side, transport, None).await?;
+    /// The replica side when it can serve reads now. The first call of a replica client waits for
+    /// the bootstrap; a database over the memory budget makes reads fall back to the primary.
+    async fn local_side(&self, transport: &dyn Transport) -> Result<Option<&ReplicaSide>> {
+        let Some(side) = &self.replica else { return Ok(None) };
+        if !side.remote_reads.get() && side.replica.borrow().newest_position().is_none() {
+            match self.sync_side(side, transport, None).await {
+                Ok(_) | Err(Error::MemoryBudget { .. }) => {}
+                Err(e) => return Err(e),
+            }
         }
-        Ok(())
+        Ok((!side.remote_reads.get()).then_some(side))
     }
 
     /// After a write that the primary reports at `replication_index`, syncs until the replica covers
-    /// it (sqld), or until it is up to date (protocols whose positions are not comparable).
-    async fn read_your_writes(&self, transport: &dyn Transport, replication_index: Option<u64>) -> Result<()> {
-        let Some(side) = &self.replica else { return Ok(()) };
-        if !self.settings.read_your_writes {
-            return Ok(());
+    /// it (sqld), or until it is up to date (protocols whose positions are not comparable). The
+    /// write has committed, so a failed sync is not the caller's error: reads go to the primary
+    /// until a later sync succeeds, which keeps the write visible.
+    async fn read_your_writes(&self, transport: &dyn Transport, replication_index: Option<u64>) {
+        let Some(side) = &self.replica else { return };
+        if !self.settings.read_your_writes || side.remote_reads.get() {
+            return;
         }
-        match (side.kind.get(), replication_index) {
+        let synced = match (side.kind.get(), replication_index) {
             (Some(ProtocolKind::Sqld), Some(index)) => {
                 let covered = |p: &Position| matches!(p, Position::Sqld { frame_no, .. } if frame_no.0 >= index);
                 if side.replica.borrow().newest_position().is_some_and(|p| covered(&p)) {
-                    return Ok(());
+                    return;
                 }
-                self.sync_side(side, transport, Some(&covered)).await.map(|_| ())
+                self.sync_side(side, transport, Some(&covered)).await
             }
-            _ => self.sync_side(side, transport, None).await.map(|_| ()),
+            _ => self.sync_side(side, transport, None).await,
+        };
+        if synced.is_err() {
+            side.remote_reads.set(true);
         }
     }
 
     /// Runs one statement: locally when the replica can (read-only), else on the primary.
     pub async fn execute(&self, transport: &dyn Transport, stmt: &Statement) -> Result<ResultSet> {
         self.check_open()?;
-        if let Some(side) = &self.replica {
-            self.ensure_bootstrapped(side, transport).await?;
+        if let Some(side) = self.local_side(transport).await? {
             let mut replica = side.replica.borrow_mut();
             if replica.is_local_read(&stmt.sql) {
                 let params = Params { positional: &stmt.args, named: &stmt.named_args };
@@ -220,7 +238,7 @@ impl Client {
         let result = stmt_result(response)?;
         let index = result.replication_index;
         let result = ResultSet::from(result);
-        self.read_your_writes(transport, index).await?;
+        self.read_your_writes(transport, index).await;
         Ok(result)
     }
 
@@ -229,12 +247,9 @@ impl Client {
     /// `COMMIT`, `ROLLBACK` unless committed).
     pub async fn batch(&self, transport: &dyn Transport, stmts: &[Statement], mode: TxMode) -> Result<Vec<ResultSet>> {
         self.check_open()?;
-        if let Some(side) = &self.replica {
-            self.ensure_bootstrapped(side, transport).await?;
-            if mode == TxMode::Read {
-                if let Some(results) = self.local_read_batch(side, stmts)? {
-                    return Ok(results);
-                }
+        if let (Some(side), TxMode::Read) = (self.local_side(transport).await?, mode) {
+            if let Some(results) = self.local_read_batch(side, stmts)? {
+                return Ok(results);
             }
         }
         self.remote_batch(transport, stmts, mode, false).await
@@ -289,7 +304,7 @@ impl Client {
             })?;
             results.push(ResultSet::from(r));
         }
-        self.read_your_writes(transport, index).await?;
+        self.read_your_writes(transport, index).await;
         Ok(results)
     }
 
@@ -321,9 +336,8 @@ impl Client {
         self.check_open()?;
         let request = StreamRequest::Sequence { sql: Some(sql.to_string()), sql_id: None, replication_index: None };
         let result = self.remote.once(transport, request).await;
-        let synced = self.read_your_writes(transport, None).await;
-        result?;
-        synced
+        self.read_your_writes(transport, None).await;
+        result.map(|_| ())
     }
 
     /// Runs schema migrations on the primary as `@libsql/client` does: one deferred batch wrapped in

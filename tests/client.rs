@@ -188,3 +188,75 @@ fn replica_of_client_matches_primary_after_mixed_workload() {
     block_on(libsql_edge::sync::sync(&mut replica, &mut libsql_edge::sync::sqld::Sqld::new(), &io, None)).unwrap();
     assert_replica_matches(&mut replica, &p);
 }
+
+#[test]
+fn over_budget_database_is_read_from_the_primary() {
+    let p = DevPrimary::start(Options::default());
+    seed(&p);
+    p.execute(&["CREATE TABLE big (b BLOB)", "INSERT INTO big SELECT randomblob(4000) FROM (WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < 200) SELECT v FROM s)"]);
+    let c = Client::new(&ClientConfig {
+        url: ":memory:".into(),
+        sync_url: Some(p.url.clone()),
+        sync_protocol: Some("sqld".into()),
+        memory_budget_bytes: Some(64 * 1024),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(exec(&c, "SELECT count(*) FROM big").rows, vec![vec![Value::Integer(200)]]);
+    assert_eq!((c.memory_bytes(), c.position()), (0, None), "nothing was installed");
+    block_on(c.execute(T, &Statement::new("INSERT INTO t(name) VALUES ('still works')"))).unwrap();
+    assert_eq!(exec(&c, "SELECT count(*) FROM t").rows, vec![vec![Value::Integer(4)]]);
+    assert_eq!(block_on(c.sync(T)).unwrap_err().code(), "REPLICA_MEMORY_BUDGET");
+}
+
+/// Fails every replication request while `broken` is set (fault injection only); Hrana passes.
+struct BrokenSync {
+    broken: std::cell::Cell<bool>,
+}
+
+impl libsql_edge::transport::Transport for BrokenSync {
+    fn send(
+        &self,
+        request: libsql_edge::transport::Request,
+    ) -> libsql_edge::transport::BoxFuture<
+        '_,
+        Result<libsql_edge::transport::Response, libsql_edge::transport::TransportError>,
+    > {
+        if self.broken.get() && request.url.contains("wal_log") {
+            let error = libsql_edge::transport::TransportError::Network("replication unreachable".into());
+            return Box::pin(std::future::ready(Err(error)));
+        }
+        NativeTransport.send(request)
+    }
+
+    fn sleep(&self, _ms: u32) -> libsql_edge::transport::BoxFuture<'_, ()> {
+        Box::pin(std::future::ready(()))
+    }
+
+    fn now_ms(&self) -> f64 {
+        NativeTransport.now_ms()
+    }
+}
+
+#[test]
+fn a_write_whose_catch_up_fails_stays_visible_through_the_primary() {
+    let p = DevPrimary::start(Options::default());
+    seed(&p);
+    let c = replica_client(&p, Some("sqld"));
+    let t = BrokenSync { broken: std::cell::Cell::new(false) };
+    assert_eq!(
+        block_on(c.execute(&t, &Statement::new("SELECT count(*) FROM t"))).unwrap().rows,
+        vec![vec![Value::Integer(3)]]
+    );
+    t.broken.set(true);
+    // The write commits on the primary; its catch-up fails, but the write is not reported failed.
+    block_on(c.execute(&t, &Statement::new("INSERT INTO t(name) VALUES ('committed')"))).unwrap();
+    let count = |t: &BrokenSync| block_on(c.execute(t, &Statement::new("SELECT count(*) FROM t"))).unwrap().rows;
+    assert_eq!(count(&t), vec![vec![Value::Integer(4)]], "read-your-writes holds through the primary");
+    assert_eq!(block_on(c.sync(&t)).unwrap_err().code(), "SYNC_NETWORK");
+    t.broken.set(false);
+    block_on(c.sync(&t)).unwrap();
+    let Some(Position::Sqld { frame_no, .. }) = c.position() else { panic!() };
+    assert_eq!(Some(frame_no.0), p.primary.replication_index());
+    assert_eq!(count(&t), vec![vec![Value::Integer(4)]], "served by the replica again");
+}

@@ -67,8 +67,7 @@ impl Client {
     /// Starts a transaction. Nothing is sent yet for a remote one.
     pub async fn transaction(&self, transport: &dyn Transport, mode: TxMode) -> Result<TxId> {
         self.check_open()?;
-        if let (Some(side), TxMode::Read) = (&self.replica, mode) {
-            self.ensure_bootstrapped(side, transport).await?;
+        if let (Some(side), TxMode::Read) = (self.local_side(transport).await?, mode) {
             let mut replica = side.replica.borrow_mut();
             if !replica.in_read_transaction() {
                 replica.query("BEGIN", &[])?;
@@ -208,7 +207,7 @@ impl Client {
                 let mut results = self.remote.pipeline(transport, &mut stream, requests).await?;
                 let result = stmt_result(response_of(results.swap_remove(0))?)?;
                 if sql == "COMMIT" {
-                    self.read_your_writes(transport, result.replication_index).await?;
+                    self.read_your_writes(transport, result.replication_index).await;
                 }
                 Ok(())
             }
