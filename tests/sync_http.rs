@@ -63,3 +63,18 @@ fn export_bootstrap_then_sync_batches_then_new_generation() {
     let stats = sync_http(&mut replica, &p.url);
     assert_eq!(stats.frames_synced, 0, "{stats:?}");
 }
+
+#[test]
+fn database_past_50_mb_bootstraps_from_one_export() {
+    let p = DevPrimary::start(Options { http_sync: true, ..Default::default() });
+    p.execute(&["CREATE TABLE big (id INTEGER PRIMARY KEY, data BLOB)"]);
+    for _ in 0..13 {
+        p.execute(&["INSERT INTO big(data) SELECT randomblob(4000) FROM (WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < 1000) SELECT v FROM s)"]);
+    }
+    let mut replica = Replica::open(ReplicaConfig { memory_budget_bytes: 96 << 20, ..Default::default() }).unwrap();
+    let stats = sync_http(&mut replica, &p.url);
+    assert!(replica.memory_bytes() > 50_000_000, "{}", replica.memory_bytes());
+    // /info, /export, then /sync until the end of the generation: a handful, not one per frame.
+    assert!(stats.round_trips <= 20, "{stats:?}");
+    assert_replica_matches(&mut replica, &p);
+}
