@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # One-step, idempotent setup: installs whatever the build and the tests need and is missing.
-#   - clang + llvm (sqlite-wasm-rs compiles SQLite for wasm32 with clang; gcc cannot), binaryen (wasm-opt)
+#   - clang + llvm (sqlite-wasm-rs compiles SQLite for wasm32 with clang; gcc cannot)
 #   - the wasm32-unknown-unknown Rust target
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock (it provides the test runner)
-#   - npm dependencies from package-lock.json (including a Node 22 for wrangler/vitest)
+#   - npm dependencies from package-lock.json: a Node 22 for wrangler/vitest, wrangler, vitest, deno,
+#     tursodb, binaryen's wasm-opt (apt's binaryen 108 breaks the externref table), the clients
+#     the comparison tests run against
 # A second run does nothing but checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +18,6 @@ if [ "$(id -u)" != 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
 missing=()
 command -v clang >/dev/null || missing+=(clang)
 command -v llvm-ar >/dev/null || missing+=(llvm)
-command -v wasm-opt >/dev/null || missing+=(binaryen)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} (apt)"
   $SUDO apt-get update -qq

@@ -47,6 +47,26 @@ export function clientSuite(test: Register, context: () => Context): void {
     });
   }
 
+  test("a due interval sync starts on the next call, in the background: the read does not wait", async () => {
+    const ctx = context();
+    const t = table();
+    await executeOnPrimary(ctx, [`CREATE TABLE ${t} (x INTEGER)`]);
+    const client = replica(ctx, { syncProtocol: "sqld", syncInterval: 0.05 });
+    const count = async () => (await client.execute(`SELECT count(*) FROM ${t}`)).rows[0][0];
+    assertEquals(await count(), 0);
+    await executeOnPrimary(ctx, [`INSERT INTO ${t} VALUES (1)`]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The interval has passed: this call starts a sync but is answered from the replica as it is.
+    assertEquals(await count(), 0, "the read did not wait for the due sync");
+    let seen = 0;
+    for (let i = 0; i < 50 && seen === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      seen = Number(await count());
+    }
+    assertEquals(seen, 1, "the background sync brought the row");
+    client.close();
+  });
+
   test("batch is atomic: a failing statement rolls back the whole batch", async () => {
     const ctx = context();
     const t = table();
