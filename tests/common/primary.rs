@@ -18,6 +18,8 @@ pub struct DevPrimary {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
     options: Options,
+    /// Token `execute` sends when the primary requires auth.
+    pub token: Option<String>,
 }
 
 /// How to start it.
@@ -29,6 +31,8 @@ pub struct Options {
     pub max_log_size: Option<u64>,
     /// Checkpoint (new HTTP-sync generation) after this many frames.
     pub checkpoint_frames: Option<u64>,
+    /// Require JWTs verified with this Ed25519 public key (PEM or base64url text).
+    pub auth_key: Option<String>,
 }
 
 impl DevPrimary {
@@ -47,7 +51,9 @@ impl DevPrimary {
             opts.checkpoint_frames = n;
         }
         let primary = Primary::open(opts).unwrap();
-        let state = Shared::new(primary.clone(), None, options.http_sync);
+        let auth =
+            options.auth_key.as_deref().map(|k| libsql_edge_dev_primary::auth::JwtAuth::from_key_text(k).unwrap());
+        let state = Shared::new(primary.clone(), auth, options.http_sync);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, port) = std::sync::mpsc::channel();
         let thread = std::thread::spawn(move || {
@@ -64,7 +70,7 @@ impl DevPrimary {
             });
         });
         let url = format!("http://127.0.0.1:{}", port.recv().unwrap());
-        DevPrimary { url, primary, dir, _tmp: None, stop: Some(stop), thread: Some(thread), options }
+        DevPrimary { url, primary, dir, _tmp: None, stop: Some(stop), thread: Some(thread), options, token: None }
     }
 
     fn stop_server(&mut self) {
@@ -93,8 +99,11 @@ impl DevPrimary {
             statements.iter().map(|sql| serde_json::json!({"type": "execute", "stmt": {"sql": sql}})).collect();
         requests.push(serde_json::json!({"type": "close"}));
         let body = serde_json::json!({ "requests": requests });
-        let text = ureq::post(&format!("{}/v2/pipeline", self.url))
-            .set("content-type", "application/json")
+        let mut call = ureq::post(&format!("{}/v2/pipeline", self.url)).set("content-type", "application/json");
+        if let Some(token) = &self.token {
+            call = call.set("authorization", &format!("Bearer {token}"));
+        }
+        let text = call
             .send_string(&body.to_string())
             .unwrap_or_else(|e| panic!("pipeline failed: {e}"))
             .into_string()
