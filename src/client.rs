@@ -222,7 +222,10 @@ impl Client {
         self.check_open()?;
         if let Some(side) = self.local_side(transport).await? {
             let mut replica = side.replica.borrow_mut();
-            if replica.is_local_read(&stmt.sql) {
+            // A read transaction of another caller pins the replica's snapshot; if newer pages wait
+            // behind it (e.g. this caller's own write), this read goes to the primary instead.
+            let pinned_behind = replica.in_read_transaction() && replica.queued_applies() > 0;
+            if !pinned_behind && replica.is_local_read(&stmt.sql) {
                 let params = Params { positional: &stmt.args, named: &stmt.named_args };
                 match replica.query_with(&stmt.sql, params) {
                     // Argument errors are worded by the primary (ARGS_INVALID on sqld), as

@@ -260,3 +260,18 @@ fn a_write_whose_catch_up_fails_stays_visible_through_the_primary() {
     assert_eq!(Some(frame_no.0), p.primary.replication_index());
     assert_eq!(count(&t), vec![vec![Value::Integer(4)]], "served by the replica again");
 }
+
+#[test]
+fn a_write_during_another_callers_read_transaction_is_still_read_back() {
+    let p = DevPrimary::start(Options::default());
+    seed(&p);
+    let c = replica_client(&p, Some("sqld"));
+    let tx = block_on(c.transaction(T, TxMode::Read)).unwrap();
+    block_on(c.execute(T, &Statement::new("INSERT INTO t(name) VALUES ('mine')"))).unwrap();
+    // The snapshot of the open read transaction holds the new pages back; the write is read back.
+    assert_eq!(exec(&c, "SELECT count(*) FROM t").rows, vec![vec![Value::Integer(4)]]);
+    let inside = block_on(c.tx_execute(T, tx, &Statement::new("SELECT count(*) FROM t"))).unwrap();
+    assert_eq!(inside.rows, vec![vec![Value::Integer(3)]], "the transaction keeps its snapshot");
+    block_on(c.tx_commit(T, tx)).unwrap();
+    assert_eq!(exec(&c, "SELECT count(*) FROM t").rows, vec![vec![Value::Integer(4)]]);
+}
