@@ -11,8 +11,8 @@ use super::io::{unexpected_status, Io};
 use super::{Protocol, ProtocolKind, Pull};
 use crate::error::{Error, Result};
 use crate::protocol::pull_updates::{
-    decode_response, encode_request, pages_selector, PullUpdatesApplyMode, PullUpdatesReqProtoBody,
-    PullUpdatesResponse, PullUpdatesStreamKind, CONTENT_TYPE, PAGE_SIZE, PATH,
+    decode_response, decode_response_owned, encode_request, pages_selector, PullUpdatesApplyMode,
+    PullUpdatesReqProtoBody, PullUpdatesResponse, PullUpdatesStreamKind, CONTENT_TYPE, PAGE_SIZE, PATH,
 };
 use crate::protocol::{Position, Revision};
 use crate::replica::{CommittedPages, Page};
@@ -100,7 +100,7 @@ async fn request(io: &Io<'_>, client_revision: &str) -> Result<(String, PullUpda
     };
     let body = encode_request(&PullUpdatesReqProtoBody::raw_from(client_revision));
     let headers = [("content-type", CONTENT_TYPE), ("accept-encoding", CONTENT_TYPE)];
-    let response = io.send(Method::Post, PATH, &headers, body, &context).await?;
+    let mut response = io.send(Method::Post, PATH, &headers, body, &context).await?;
     if response.status != 200 {
         return Err(unexpected_status(&context, &response));
     }
@@ -110,7 +110,9 @@ async fn request(io: &Io<'_>, client_revision: &str) -> Result<(String, PullUpda
         response.header("content-encoding"),
         &response.body,
     )?;
-    let decoded = decode_response(&response.body).map_err(|e| invalid(&context, e.to_string()))?;
+    // Decoding gives the body back as it goes: a bootstrap never holds the body and its pages in full.
+    let body = std::mem::take(&mut response.body);
+    let decoded = decode_response_owned(body).map_err(|e| invalid(&context, e.to_string()))?;
     Ok((context, decoded))
 }
 

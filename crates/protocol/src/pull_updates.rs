@@ -242,6 +242,27 @@ pub fn decode_response(body: &[u8]) -> Result<PullUpdatesResponse> {
     Ok(PullUpdatesResponse { header, pages })
 }
 
+/// `decode_response` for an owned body that it gives back while decoding: the pages are decoded
+/// from the last one to the first and the body is cut behind them (memory returned in steps of
+/// about 1 MiB), so a large response and its decoded pages are never both held in full.
+pub fn decode_response_owned(mut body: Vec<u8>) -> Result<PullUpdatesResponse> {
+    const RELEASE_STEP: usize = 1 << 20;
+    let spans = stream::message_spans(&body)?;
+    let (first, rest) =
+        spans.split_first().ok_or(Error::Truncated { what: "pull-updates response header", needed: 1, got: 0 })?;
+    let header = decode_message("PullUpdatesRespProtoBody", &body[first.clone()])?;
+    let mut pages = Vec::with_capacity(rest.len());
+    for span in rest.iter().rev() {
+        pages.push(decode_message::<PageData>("PageData", &body[span.clone()])?);
+        body.truncate(span.start);
+        if body.capacity() - body.len() >= RELEASE_STEP {
+            body.shrink_to_fit();
+        }
+    }
+    pages.reverse();
+    Ok(PullUpdatesResponse { header, pages })
+}
+
 /// Encodes a whole response body: the header, then each page, each prefixed by its varint length.
 pub fn encode_response(header: &PullUpdatesRespProtoBody, pages: &[PageData]) -> Vec<u8> {
     let mut out = Vec::new();

@@ -113,6 +113,35 @@ impl ResponseDecoder {
     }
 }
 
+/// The byte ranges of the messages of a whole body (each after its varint length). A body that
+/// ends inside a length or a message is an error.
+pub fn message_spans(body: &[u8]) -> Result<Vec<std::ops::Range<usize>>> {
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while at < body.len() {
+        let (len, prefix) = match read_varint(&body[at..]) {
+            Varint::Value(len, prefix) => (len, prefix),
+            Varint::Incomplete => {
+                return Err(Error::Truncated { what: "pull-updates message length", needed: at + 1, got: body.len() })
+            }
+            Varint::Invalid => return Err(invalid_len("a varint longer than 64 bits")),
+        };
+        let len = match usize::try_from(len) {
+            Ok(len) if len <= MAX_MESSAGE_LEN => len,
+            _ => return Err(invalid_len(&format!("{len} bytes is over the {MAX_MESSAGE_LEN}-byte limit"))),
+        };
+        let start = at + prefix;
+        let end = start.checked_add(len).filter(|&end| end <= body.len()).ok_or(Error::Truncated {
+            what: "pull-updates message",
+            needed: start.saturating_add(len),
+            got: body.len(),
+        })?;
+        spans.push(start..end);
+        at = end;
+    }
+    Ok(spans)
+}
+
 /// Appends `message` prefixed by its varint length.
 pub fn encode_delimited(message: &impl Message, out: &mut Vec<u8>) {
     let len = message.encoded_len();

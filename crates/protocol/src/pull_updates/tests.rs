@@ -197,6 +197,12 @@ fn truncated_bodies_are_errors() {
     }
     for cut in cuts {
         let result = decode_response(&BOOTSTRAP_BODY[..cut]);
+        // The owned decoder (which gives the body back while decoding) agrees exactly.
+        assert_eq!(
+            decode_response_owned(BOOTSTRAP_BODY[..cut].to_vec()).map_err(|e| e.code()),
+            result.clone().map_err(|e| e.code()),
+            "cut {cut}"
+        );
         if boundaries.contains(&cut) {
             // QUIRK of the format: no trailer, so a cut between messages is a shorter valid body.
             assert!(result.is_ok(), "cut {cut}");
@@ -206,6 +212,8 @@ fn truncated_bodies_are_errors() {
         }
     }
     assert_eq!(decode_response(&[]).unwrap_err().code(), "TRUNCATED", "no header");
+    assert_eq!(decode_response_owned(Vec::new()).unwrap_err().code(), "TRUNCATED", "no header");
+    assert_eq!(decode_response_owned(BOOTSTRAP_BODY.to_vec()).unwrap(), decode_response(BOOTSTRAP_BODY).unwrap());
 }
 
 /// Offsets just past each message.
