@@ -45,7 +45,7 @@ impl std::fmt::Debug for ClientConfig {
 }
 
 /// The validated configuration.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Settings {
     /// Where writes go (the primary's Hrana URL).
     pub primary_url: String,
@@ -63,6 +63,21 @@ pub struct Settings {
     pub memory_budget_bytes: u64,
     /// Per-request timeout.
     pub timeout_ms: u32,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("primary_url", &self.primary_url)
+            .field("sync_url", &self.sync_url)
+            .field("auth_token", &self.auth_token.as_ref().map(|_| "<redacted>"))
+            .field("sync_interval_ms", &self.sync_interval_ms)
+            .field("read_your_writes", &self.read_your_writes)
+            .field("sync_protocol", &self.sync_protocol)
+            .field("memory_budget_bytes", &self.memory_budget_bytes)
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
 }
 
 fn invalid(code: &'static str, message: impl Into<String>) -> Error {
@@ -182,7 +197,13 @@ mod tests {
 
     #[test]
     fn debug_never_shows_the_token() {
-        let c = ClientConfig { auth_token: Some("secret-token-value".into()), ..config(":memory:", None) };
+        let c = ClientConfig {
+            auth_token: Some("secret-token-value".into()),
+            ..config(":memory:", Some("http://127.0.0.1:1"))
+        };
         assert!(!format!("{c:?}").contains("secret-token-value"));
+        assert!(!format!("{:?}", c.settings().unwrap()).contains("secret-token-value"));
+        let client = crate::Client::new(&c).unwrap();
+        assert!(!format!("{client:?}").contains("secret-token-value"));
     }
 }
