@@ -8,7 +8,7 @@ use libsql_edge_dev_primary::auth::JwtAuth;
 
 fn auth_state() -> libsql_edge_dev_primary::AppState {
     let pem = std::fs::read_to_string(fixtures().join("sqld-0.24.33/auth/jwt_pub.pem")).unwrap();
-    state(open(&tempdir(), None), Some(JwtAuth::from_key_text(&pem).unwrap()))
+    state(open(&scratch_dir(), None), Some(JwtAuth::from_key_text(&pem).unwrap()))
 }
 
 #[tokio::test]

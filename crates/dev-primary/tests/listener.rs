@@ -8,7 +8,7 @@ use hyper_util::rt::TokioExecutor;
 
 #[tokio::test]
 async fn real_listener_on_port_zero_serves_hrana() {
-    let st = state(open(&tempdir(), None), None);
+    let st = state(open(&scratch_dir(), None), None);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, libsql_edge_dev_primary::app(st)).await });

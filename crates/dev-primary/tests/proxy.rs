@@ -91,7 +91,7 @@ async fn count(state: &AppState, table: &str) -> String {
 
 #[tokio::test]
 async fn execute_program_returns_rows_rowid_and_read_your_writes_frame_no() {
-    let primary = open(&tempdir(), None);
+    let primary = open(&scratch_dir(), None);
     let st = state(primary.clone(), None);
     let c = new_client();
     let res = execute(
@@ -129,7 +129,7 @@ async fn execute_program_returns_rows_rowid_and_read_your_writes_frame_no() {
 
 #[tokio::test]
 async fn every_value_type_round_trips_positional_and_named() {
-    let st = state(open(&tempdir(), None), None);
+    let st = state(open(&scratch_dir(), None), None);
     let vals = vec![
         Value::Null,
         int(i64::MIN),
@@ -157,7 +157,7 @@ async fn every_value_type_round_trips_positional_and_named() {
 
 #[tokio::test]
 async fn interactive_transaction_spans_calls_of_one_client_only() {
-    let st = state(open(&tempdir(), None), None);
+    let st = state(open(&scratch_dir(), None), None);
     exec(&st, "CREATE TABLE t (v)").await;
     let (a, b) = (new_client(), new_client());
     let res = execute(&st, &a, vec![step("BEGIN", &[]), step("INSERT INTO t VALUES (1)", &[])]).await;
@@ -179,7 +179,7 @@ async fn interactive_transaction_spans_calls_of_one_client_only() {
 
 #[tokio::test]
 async fn disconnect_drops_the_client_and_rolls_back() {
-    let st = state(open(&tempdir(), None), None);
+    let st = state(open(&scratch_dir(), None), None);
     exec(&st, "CREATE TABLE t (v)").await;
     let a = new_client();
     let res = execute(&st, &a, vec![step("BEGIN", &[]), step("INSERT INTO t VALUES (1)", &[])]).await;
@@ -195,7 +195,7 @@ async fn disconnect_drops_the_client_and_rolls_back() {
 
 #[tokio::test]
 async fn step_errors_and_conditions_follow_sqld() {
-    let st = state(open(&tempdir(), None), None);
+    let st = state(open(&scratch_dir(), None), None);
     exec(&st, "CREATE TABLE t (id INTEGER PRIMARY KEY, u UNIQUE)").await;
     let cond = |kind| Some(Cond { cond: Some(kind) });
     let steps = vec![
@@ -229,7 +229,7 @@ async fn step_errors_and_conditions_follow_sqld() {
 
 #[tokio::test]
 async fn describe_reports_columns_and_params() {
-    let st = state(open(&tempdir(), None), None);
+    let st = state(open(&scratch_dir(), None), None);
     exec(&st, "CREATE TABLE t (a INTEGER, b TEXT)").await;
     let req = DescribeRequest { client_id: new_client(), stmt: "SELECT a, b FROM t WHERE a = ? AND b = :name".into() };
     let r: DescribeResult = ok_reply(&call(&st, "Describe", &req, None).await);
@@ -247,7 +247,7 @@ async fn describe_reports_columns_and_params() {
 #[tokio::test]
 async fn auth_applies_and_read_only_tokens_cannot_write() {
     let pem = std::fs::read_to_string(fixtures().join("sqld-0.24.33/auth/jwt_pub.pem")).unwrap();
-    let st = state(open(&tempdir(), None), Some(JwtAuth::from_key_text(&pem).unwrap()));
+    let st = state(open(&scratch_dir(), None), Some(JwtAuth::from_key_text(&pem).unwrap()));
     let tokens: serde_json::Value =
         serde_json::from_slice(&std::fs::read(fixtures().join("sqld-0.24.33/auth/tokens.json")).unwrap()).unwrap();
     let ro = format!("Bearer {}", tokens["tokens"]["valid_ro"].as_str().unwrap());
@@ -266,7 +266,7 @@ async fn auth_applies_and_read_only_tokens_cannot_write() {
 
 #[tokio::test]
 async fn malformed_requests_get_statuses_not_panics() {
-    let st = state(open(&tempdir(), None), None);
+    let st = state(open(&scratch_dir(), None), None);
     let c = new_client();
     let bad_id = program("not-a-uuid", vec![step("SELECT 1", &[])]);
     assert_eq!(status(&call(&st, "Execute", &bad_id, None).await).0, code::INVALID_ARGUMENT);

@@ -40,7 +40,7 @@ async fn batch_from_zero_rebuilds_the_database_byte_for_byte() {
 
 #[tokio::test]
 async fn session_token_is_required_and_flavor_libsql_is_refused() {
-    let st = state(open(&tempdir(), None), None);
+    let st = state(open(&scratch_dir(), None), None);
     let r = grpc(&st, "BatchLogEntries", None, &[]).await;
     assert_eq!(
         (r.status, r.header("grpc-status").as_deref(), r.header("grpc-message").as_deref()),
@@ -179,7 +179,7 @@ async fn compaction_gives_need_snapshot_and_snapshot_plus_log_rebuilds_the_db() 
 
 #[tokio::test]
 async fn batches_end_at_commit_boundaries() {
-    let st = state(open(&tempdir(), None), None);
+    let st = state(open(&scratch_dir(), None), None);
     exec(&st, "CREATE TABLE big (b BLOB)").await;
     let r = exec(&st, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x<1500) INSERT INTO big SELECT randomblob(3000) FROM c").await;
     assert_eq!(r["type"], "ok", "{r}");

@@ -15,10 +15,44 @@ pub fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures")
 }
 
-pub fn tempdir() -> PathBuf {
+/// A fresh directory under the system temp dir, removed when dropped.
+pub struct TestDir(PathBuf);
+
+impl std::ops::Deref for TestDir {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for TestDir {
+    fn as_ref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh directory that lives until the current test's thread ends (libtest runs each test on
+/// its own thread), for one-liners such as `open(&scratch_dir(), None)`.
+pub fn scratch_dir() -> PathBuf {
+    thread_local! {
+        static KEEP: std::cell::RefCell<Vec<TestDir>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let dir = tempdir();
+    let path = dir.0.clone();
+    KEEP.with(|k| k.borrow_mut().push(dir));
+    path
+}
+
+pub fn tempdir() -> TestDir {
     let d = std::env::temp_dir().join(format!("dev-primary-test-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&d).unwrap();
-    d
+    TestDir(d)
 }
 
 pub fn open(dir: &std::path::Path, max_log_size: Option<u64>) -> Arc<Primary> {
