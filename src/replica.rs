@@ -243,11 +243,6 @@ impl Replica {
         lock(&self.store).export()
     }
 
-    /// Page `pgno` as installed, if it exists.
-    pub fn page(&self, pgno: u32) -> Option<Vec<u8>> {
-        lock(&self.store).page(pgno).map(<[u8]>::to_vec)
-    }
-
     /// Page bytes held: installed pages plus queued applies.
     pub fn memory_bytes(&self) -> u64 {
         self.shape().bytes() + self.queued.iter().map(PreparedApply::page_bytes).sum::<u64>()

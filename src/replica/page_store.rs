@@ -80,11 +80,6 @@ impl PageStore {
         self.position.as_ref()
     }
 
-    /// Page `pgno` (1-based), if it exists.
-    pub fn page(&self, pgno: u32) -> Option<&[u8]> {
-        (pgno as usize).checked_sub(1).and_then(|i| self.pages.get(i)).map(|p| &p[..])
-    }
-
     /// File size in bytes.
     pub fn file_size(&self) -> u64 {
         self.shape().bytes()
