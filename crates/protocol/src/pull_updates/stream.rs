@@ -7,13 +7,11 @@ use prost::Message;
 
 use super::{PageData, PullUpdatesRespProtoBody};
 use crate::error::{Error, Result};
+use crate::varint::{read_varint, Varint, MAX_VARINT_LEN};
 
 /// The longest message the decoder accepts (16 MiB). A `PageData` is about 4 KiB; a header with
 /// MVCC metadata or a zstd dictionary list is still far below this. A larger length is garbage.
 pub const MAX_MESSAGE_LEN: usize = 16 << 20;
-
-/// A varint needs at most 10 bytes for 64 bits.
-const MAX_VARINT_LEN: usize = 10;
 
 /// One decoded message of a response body.
 #[derive(Debug, Clone, PartialEq)]
@@ -158,56 +156,12 @@ fn invalid_len(value: &str) -> Error {
     Error::InvalidField { field: "pull-updates message length", value: value.to_string() }
 }
 
-/// The outcome of reading a varint at the start of a buffer.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) enum Varint {
-    /// The value and the bytes it took.
-    Value(u64, usize),
-    /// The buffer ends inside the varint.
-    Incomplete,
-    /// More than 64 bits.
-    Invalid,
-}
-
-pub(super) fn read_varint(buf: &[u8]) -> Varint {
-    let mut value = 0u64;
-    for (i, &b) in buf.iter().take(MAX_VARINT_LEN).enumerate() {
-        // The 10th byte holds bit 63 only; anything more (or a continuation) overflows.
-        if i == MAX_VARINT_LEN - 1 && b > 1 {
-            return Varint::Invalid;
-        }
-        value |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return Varint::Value(value, i + 1);
-        }
-    }
-    if buf.len() >= MAX_VARINT_LEN {
-        Varint::Invalid
-    } else {
-        Varint::Incomplete
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
-
-    #[test]
-    fn varint_reads_edges_and_rejects_overflow() {
-        assert_eq!(read_varint(&[]), Varint::Incomplete);
-        assert_eq!(read_varint(&[0]), Varint::Value(0, 1));
-        assert_eq!(read_varint(&[0x83, 0x20]), Varint::Value(4099, 2));
-        assert_eq!(read_varint(&[0x83]), Varint::Incomplete);
-        let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
-        assert_eq!(read_varint(&max), Varint::Value(u64::MAX, 10));
-        let over = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02];
-        assert_eq!(read_varint(&over), Varint::Invalid);
-        assert_eq!(read_varint(&[0xff; 11]), Varint::Invalid);
-        assert_eq!(read_varint(&[0xff; 9]), Varint::Incomplete);
-    }
 
     #[test]
     fn decoder_huge_length_is_an_error_not_a_wait() {

@@ -221,7 +221,9 @@ fn message_boundaries(body: &[u8]) -> Vec<usize> {
     let mut at = 0;
     let mut out = Vec::new();
     while at < body.len() {
-        let stream::Varint::Value(len, n) = stream::read_varint(&body[at..]) else { panic!("bad fixture") };
+        let crate::varint::Varint::Value(len, n) = crate::varint::read_varint(&body[at..]) else {
+            panic!("bad fixture")
+        };
         at += n + len as usize;
         out.push(at);
     }
