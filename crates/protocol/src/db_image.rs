@@ -18,8 +18,13 @@ pub struct ImageDecoder {
 
 impl ImageDecoder {
     /// Feeds the next bytes; calls `on_page(pgno, page)` for every page completed (1-based page
-    /// numbers, in order). Fails on a first page that is not a SQLite header.
-    pub fn feed(&mut self, chunk: &[u8], mut on_page: impl FnMut(u32, Vec<u8>) -> Result<()>) -> Result<()> {
+    /// numbers, in order). Fails on a first page that is not a SQLite header. The callback may stop
+    /// the decoder with an error of its own type, which `feed` returns.
+    pub fn feed<E: From<Error>>(
+        &mut self,
+        chunk: &[u8],
+        mut on_page: impl FnMut(u32, Vec<u8>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         self.pending.push(chunk);
         loop {
             let page_size = match self.page_size {
@@ -30,7 +35,9 @@ impl ImageDecoder {
                     }
                     let header = self.pending.bytes();
                     if !db_header::has_magic(header) {
-                        return Err(Error::InvalidField { field: "database image", value: "no SQLite magic".into() });
+                        return Err(
+                            Error::InvalidField { field: "database image", value: "no SQLite magic".into() }.into()
+                        );
                     }
                     let size = db_header::page_size(header).ok_or_else(|| Error::InvalidField {
                         field: "database image page size",

@@ -141,7 +141,12 @@ fn response_every_field_round_trips_whole_and_byte_by_byte() {
     let mut decoder = ResponseDecoder::default();
     let mut items = Vec::new();
     for b in &body {
-        decoder.feed(std::slice::from_ref(b), |i| items.push(i)).unwrap();
+        decoder
+            .feed(std::slice::from_ref(b), |i| {
+                items.push(i);
+                Ok::<_, crate::Error>(())
+            })
+            .unwrap();
     }
     decoder.finish().unwrap();
     assert_eq!(decoder.buffered(), 0);
@@ -162,6 +167,7 @@ fn decoder_chunks_of_any_size_give_the_fixture_pages() {
                     if let ResponseItem::Page(p) = i {
                         pages.push(p)
                     }
+                    Ok::<_, crate::Error>(())
                 })
                 .unwrap();
             assert!(decoder.buffered() <= 4104, "holds back at most one message");

@@ -77,10 +77,15 @@ impl FramesDecoder {
     }
 
     /// Feeds the next bytes; calls `on_item` for every frame and for the final status. The callback
-    /// may stop the decoder by returning an error, which `feed` returns.
-    pub fn feed(&mut self, chunk: &[u8], mut on_item: impl FnMut(FramesItem) -> Result<()>) -> Result<()> {
+    /// may stop the decoder with an error of its own type, which `feed` returns; the decoder then
+    /// refuses further input.
+    pub fn feed<E: From<Error>>(
+        &mut self,
+        chunk: &[u8],
+        mut on_item: impl FnMut(FramesItem) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         if self.state == State::Failed {
-            return Err(framing("input after a decode error"));
+            return Err(framing("input after a decode error").into());
         }
         self.pending.push(chunk);
         let result = self.decode(&mut on_item);
@@ -99,7 +104,10 @@ impl FramesDecoder {
         }
     }
 
-    fn decode(&mut self, on_item: &mut impl FnMut(FramesItem) -> Result<()>) -> Result<()> {
+    fn decode<E: From<Error>>(
+        &mut self,
+        on_item: &mut impl FnMut(FramesItem) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         loop {
             match self.state {
                 State::Prefix => {
@@ -108,9 +116,9 @@ impl FramesDecoder {
                     self.state = match prefix[0] {
                         FLAG_DATA => State::Data { left: u64::from(len) },
                         FLAG_TRAILERS if (len as usize) <= MAX_TRAILERS_LEN => State::Trailers { len: len as usize },
-                        FLAG_TRAILERS => return Err(framing("trailer frame too long")),
-                        0x01 | 0x81 => return Err(framing("compressed frames are not supported")),
-                        _ => return Err(framing("unknown frame flags")),
+                        FLAG_TRAILERS => return Err(framing("trailer frame too long").into()),
+                        0x01 | 0x81 => return Err(framing("compressed frames are not supported").into()),
+                        _ => return Err(framing("unknown frame flags").into()),
                     };
                 }
                 State::Trailers { len } => {
@@ -121,7 +129,7 @@ impl FramesDecoder {
                 }
                 State::Done => {
                     if !self.pending.is_empty() {
-                        return Err(framing("bytes after the trailer frame"));
+                        return Err(framing("bytes after the trailer frame").into());
                     }
                     return Ok(());
                 }
@@ -149,29 +157,33 @@ impl FramesDecoder {
                     }
                     self.state = State::Data { left: left - n };
                 }
-                State::Failed => return Err(framing("input after a decode error")),
+                State::Failed => return Err(framing("input after a decode error").into()),
             }
         }
     }
 
     /// Reads one field of a `Frames` message with `left` bytes to go. Returns false when more input
     /// is needed (nothing consumed).
-    fn batch_field(&mut self, left: u64, on_item: &mut impl FnMut(FramesItem) -> Result<()>) -> Result<bool> {
+    fn batch_field<E: From<Error>>(
+        &mut self,
+        left: u64,
+        on_item: &mut impl FnMut(FramesItem) -> std::result::Result<(), E>,
+    ) -> std::result::Result<bool, E> {
         let bytes = self.pending.bytes();
         let window = &bytes[..bytes.len().min(usize::try_from(left).unwrap_or(usize::MAX))];
         let whole = (window.len() as u64) == left;
-        let incomplete = |what| if whole { Err(framing(what)) } else { Ok(false) };
+        let incomplete = |what| if whole { Err(E::from(framing(what))) } else { Ok(false) };
         let (key, key_len) = match read_varint(window) {
             Varint::Value(v, n) => (v, n),
             Varint::Incomplete => return incomplete("field key crosses the message end"),
-            Varint::Invalid => return Err(framing("field key longer than 64 bits")),
+            Varint::Invalid => return Err(framing("field key longer than 64 bits").into()),
         };
         let rest = &window[key_len..];
         let (field, wire_type) = (key >> 3, key & 7);
-        let fixed = |n: usize| -> Result<Option<usize>> {
+        let fixed = |n: usize| -> std::result::Result<Option<usize>, E> {
             match rest.len() >= n {
                 true => Ok(Some(key_len + n)),
-                false if whole => Err(framing("fixed-width field crosses the message end")),
+                false if whole => Err(framing("fixed-width field crosses the message end").into()),
                 false => Ok(None),
             }
         };
@@ -179,7 +191,7 @@ impl FramesDecoder {
             0 => match read_varint(rest) {
                 Varint::Value(_, n) => Some(key_len + n),
                 Varint::Incomplete => return incomplete("varint field crosses the message end"),
-                Varint::Invalid => return Err(framing("varint field longer than 64 bits")),
+                Varint::Invalid => return Err(framing("varint field longer than 64 bits").into()),
             },
             1 => fixed(8)?,
             5 => fixed(4)?,
@@ -187,11 +199,11 @@ impl FramesDecoder {
                 let (len, len_len) = match read_varint(rest) {
                     Varint::Value(v, n) => (v, n),
                     Varint::Incomplete => return incomplete("field length crosses the message end"),
-                    Varint::Invalid => return Err(framing("field length longer than 64 bits")),
+                    Varint::Invalid => return Err(framing("field length longer than 64 bits").into()),
                 };
                 let header = (key_len + len_len) as u64;
                 if header.checked_add(len).is_none_or(|end| end > left) {
-                    return Err(framing("field longer than its message"));
+                    return Err(framing("field longer than its message").into());
                 }
                 if field != 1 {
                     self.pending.consume(key_len + len_len);
@@ -210,7 +222,7 @@ impl FramesDecoder {
                 on_item(FramesItem::Frame(frame))?;
                 return Ok(true);
             }
-            _ => return Err(framing("unknown protobuf wire type")),
+            _ => return Err(framing("unknown protobuf wire type").into()),
         };
         let Some(used) = used else { return Ok(false) };
         self.pending.consume(used);

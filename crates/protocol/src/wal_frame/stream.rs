@@ -23,8 +23,12 @@ impl WalFrameDecoder {
     }
 
     /// Feeds the next bytes; calls `on_frame` for every frame completed, in order. The callback may
-    /// stop the decoder by returning an error.
-    pub fn feed(&mut self, chunk: &[u8], mut on_frame: impl FnMut(WalFrame) -> Result<()>) -> Result<()> {
+    /// stop the decoder with an error of its own type, which `feed` returns.
+    pub fn feed<E: From<Error>>(
+        &mut self,
+        chunk: &[u8],
+        mut on_frame: impl FnMut(WalFrame) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         self.pending.push(chunk);
         while let Some(bytes) = self.pending.take(self.frame_len) {
             on_frame(WalFrame::decode(&bytes)?)?;
@@ -66,7 +70,7 @@ mod tests {
             for chunk in bytes.chunks(step) {
                 d.feed(chunk, |f| {
                     got.push(f);
-                    Ok(())
+                    Ok::<_, Error>(())
                 })
                 .unwrap();
             }
@@ -79,7 +83,7 @@ mod tests {
     fn truncated_body_and_bad_page_size_are_errors() {
         let (_, bytes) = body(2);
         let mut d = WalFrameDecoder::new(4096).unwrap();
-        d.feed(&bytes[..5000], |_| Ok(())).unwrap();
+        d.feed(&bytes[..5000], |_| Ok::<_, Error>(())).unwrap();
         assert_eq!(d.finish().unwrap_err().code(), "TRUNCATED");
         assert_eq!(WalFrameDecoder::new(1000).unwrap_err().code(), "INVALID_FIELD");
         assert_eq!(WalFrameDecoder::new(usize::MAX).unwrap_err().code(), "INVALID_FIELD");

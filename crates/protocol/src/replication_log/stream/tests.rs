@@ -47,7 +47,7 @@ fn decode(layout: FramesLayout, body: &[u8], step: usize) -> Result<(Vec<Frame>,
                 FramesItem::Frame(f) => got.push(f),
                 FramesItem::Status(s) => status = Some(s),
             }
-            Ok(())
+            Ok::<_, Error>(())
         })?;
     }
     d.finish()?;
@@ -140,7 +140,7 @@ fn a_long_data_frame_is_decoded_holding_one_frame_at_a_time() {
     for chunk in body.chunks(64 << 10) {
         d.feed(chunk, |_| {
             n += 1;
-            Ok(())
+            Ok::<_, Error>(())
         })
         .unwrap();
         assert!(d.pending.len() <= (64 << 10) + MAX_FRAME_MESSAGE_LEN, "{}", d.pending.len());
@@ -155,6 +155,6 @@ fn the_callback_stops_the_decoder_and_it_stays_stopped() {
     let mut d = FramesDecoder::new(FramesLayout::Batch);
     let err = d.feed(&body, |_| Err(Error::InvalidField { field: "test", value: "stop".into() })).unwrap_err();
     assert_eq!(err.code(), "INVALID_FIELD");
-    assert!(d.feed(&[], |_| Ok(())).is_err());
+    assert!(d.feed(&[], |_| Ok::<_, Error>(())).is_err());
     assert!(d.finish().is_err());
 }
