@@ -31,10 +31,31 @@ export interface EdgeConfig extends Config {
   syncProtocol?: "sqld" | "http-sync" | "pull-updates";
   /** The most page bytes the replica may hold (default 64 MiB). */
   memoryBudgetBytes?: number;
-  /** Per-request timeout in milliseconds (default 30000). */
+  /** Deadline of one call in milliseconds, retries included (default 30000). */
   timeoutMs?: number;
-  /** The request's `ctx.waitUntil`: keeps a background interval sync alive after the response. */
+  /** The largest answer accepted from the primary over Hrana, in bytes (default 16 MiB). */
+  maxResponseBytes?: number;
+  /** Keeps background syncs alive after the response (e.g. `waitUntil` from `cloudflare:workers`). */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /** `"remote"` (default with `waitUntil`): a cold replica's reads go to the primary while it
+   * bootstraps in the background; `"wait"` (default without): the first read waits for it. */
+  coldStart?: "remote" | "wait";
+  /** Default staleness bound of reads in ms: local only if confirmed up to date this recently. */
+  maxLag?: number;
+  /** What a read older than `maxLag` does: `"sync"` (default), `"primary"` or `"serve"`. */
+  onStale?: "sync" | "primary" | "serve";
+  /** Milliseconds since the epoch, for tests that control time (default `Date.now`). */
+  clock?: () => number;
+}
+
+/** What a session asks its reads for. */
+export interface SessionOptions {
+  /** A bookmark (from `rs.bookmark` or `client.bookmark`, maybe of another isolate) to read at least. */
+  bookmark?: string | null;
+  /** Staleness bound in ms. */
+  maxLag?: number;
+  /** What a stale read does. */
+  onStale?: "sync" | "primary" | "serve";
 }
 
 interface RawResult {
@@ -43,7 +64,12 @@ interface RawResult {
   rows: Value[][];
   rowsAffected: number;
   lastInsertRowid: bigint | undefined;
+  bookmark: string | null;
 }
+
+/** A ResultSet with libsql-edge's `bookmark`: the position the call saw (not enumerable, so the
+ * result's shape and JSON stay @libsql/client's). */
+export type EdgeResultSet = ResultSet & { readonly bookmark: string | null };
 
 /** One argument as hrana-client's valueToProto (used by @libsql/client) passes it on: `-0` goes out
  * as `0` (JSON has no negative zero), any other object as its `toString()`, and `undefined`, functions
@@ -96,9 +122,10 @@ function row(columns: string[], values: Value[], intMode: IntMode): Row {
   return r as unknown as Row;
 }
 
-function resultSet(raw: RawResult, intMode: IntMode): ResultSet {
+function resultSet(raw: RawResult, intMode: IntMode): EdgeResultSet {
   const rows = raw.rows.map((values) => row(raw.columns, values, intMode));
-  return new ResultSetImpl(raw.columns, raw.columnTypes, rows, raw.rowsAffected, raw.lastInsertRowid);
+  const rs = new ResultSetImpl(raw.columns, raw.columnTypes, rows, raw.rowsAffected, raw.lastInsertRowid);
+  return Object.defineProperty(rs, "bookmark", { value: raw.bookmark }) as EdgeResultSet;
 }
 
 class EdgeTransaction implements Transaction {
@@ -152,32 +179,56 @@ class EdgeTransaction implements Transaction {
   }
 }
 
-class EdgeClient implements Client {
+/** The calls a session and its client share; `options` is the session's (undefined: the client's). */
+class Reads {
   constructor(
-    private readonly inner: WasmClient,
-    private readonly intMode: IntMode,
+    protected readonly inner: WasmClient,
+    protected readonly intMode: IntMode,
+    protected options?: SessionOptions,
   ) {}
 
-  async execute(stmtOrSql: InStatement | string, args?: InArgs): Promise<ResultSet> {
-    const stmt = statement(typeof stmtOrSql === "string" && args !== undefined ? { sql: stmtOrSql, args } : stmtOrSql);
-    const raw = await mapAsyncErrors(() => this.inner.execute(stmt));
-    return resultSet(raw, this.intMode);
+  /** A session keeps the newest position its calls saw, so its next read sees at least that. */
+  private saw(rs: EdgeResultSet): void {
+    if (this.options !== undefined && rs.bookmark !== null) this.options = { ...this.options, bookmark: rs.bookmark };
   }
 
-  async batch(stmts: Array<InStatement | [string, InArgs?]>, mode: TransactionMode = "deferred"): Promise<Array<ResultSet>> {
+  async execute(stmtOrSql: InStatement | string, args?: InArgs): Promise<EdgeResultSet> {
+    const stmt = statement(typeof stmtOrSql === "string" && args !== undefined ? { sql: stmtOrSql, args } : stmtOrSql);
+    const rs = resultSet(await mapAsyncErrors(() => this.inner.execute(stmt, this.options)), this.intMode);
+    this.saw(rs);
+    return rs;
+  }
+
+  async batch(stmts: Array<InStatement | [string, InArgs?]>, mode: TransactionMode = "deferred"): Promise<Array<EdgeResultSet>> {
     const list = stmts.map((s) => statement(Array.isArray(s) ? { sql: s[0], args: s[1] } : s));
-    const raws: RawResult[] = await mapAsyncErrors(() => this.inner.batch(list, mode));
-    return raws.map((raw) => resultSet(raw, this.intMode));
+    const raws: RawResult[] = await mapAsyncErrors(() => this.inner.batch(list, mode, this.options));
+    const results = raws.map((raw) => resultSet(raw, this.intMode));
+    if (results.length > 0) this.saw(results[results.length - 1]);
+    return results;
+  }
+
+  async transaction(mode: TransactionMode = "write"): Promise<Transaction> {
+    const id: number = await mapAsyncErrors(() => this.inner.transaction(mode, this.options));
+    return new EdgeTransaction(this.inner, id, this.intMode);
+  }
+}
+
+/** `client.session(options)`: the client's calls, each asking for the session's consistency. */
+class EdgeSession extends Reads {
+  /** The newest position this session has seen: pass it to another request's session. */
+  get bookmark(): string | null {
+    return this.options?.bookmark ?? null;
+  }
+}
+
+class EdgeClient extends Reads implements Client {
+  constructor(inner: WasmClient, intMode: IntMode) {
+    super(inner, intMode);
   }
 
   async migrate(stmts: Array<InStatement>): Promise<Array<ResultSet>> {
     const raws: RawResult[] = await mapAsyncErrors(() => this.inner.migrate(stmts.map(statement)));
     return raws.map((raw) => resultSet(raw, this.intMode));
-  }
-
-  async transaction(mode: TransactionMode = "write"): Promise<Transaction> {
-    const id: number = await mapAsyncErrors(() => this.inner.transaction(mode));
-    return new EdgeTransaction(this.inner, id, this.intMode);
   }
 
   executeMultiple(sql: string): Promise<void> {
@@ -211,11 +262,32 @@ class EdgeClient implements Client {
   get memoryBytes(): number {
     return this.inner.memoryBytes;
   }
+
+  /** The newest position this client has seen, as a bookmark. */
+  get bookmark(): string | null {
+    return this.inner.bookmark ?? null;
+  }
+
+  /** A view over the same replica whose calls see at least `bookmark` and honour `maxLag`/`onStale`. */
+  session(options: SessionOptions = {}): EdgeSession {
+    mapErrors(() => this.inner.checkConsistency(options));
+    return new EdgeSession(this.inner, this.intMode, { ...options });
+  }
+
+  /** Where reads were served and why, lag, syncs, bytes and memory (see the README). */
+  stats(): Record<string, unknown> {
+    return this.inner.stats();
+  }
+
+  /** A `Server-Timing` header value for the last call (where it was served, lag). */
+  serverTiming(): string {
+    return this.inner.serverTiming();
+  }
 }
 
 /** Creates a client: an embedded replica (`url: "file:…"` or `":memory:"` with `syncUrl`) or a
  * remote-only client (`url: "libsql://…"`, `https:`, `http:`). No I/O happens until the first call. */
-export function createClient(config: EdgeConfig): Client & { readonly position: string | null; readonly memoryBytes: number } {
+export function createClient(config: EdgeConfig): EdgeClient {
   if (typeof config !== "object" || config === null) {
     throw new TypeError("Expected client configuration as object, got " + typeof config);
   }
@@ -223,8 +295,9 @@ export function createClient(config: EdgeConfig): Client & { readonly position: 
   if (intMode !== "number" && intMode !== "bigint" && intMode !== "string") {
     throw new TypeError(`Invalid value for intMode, expected "number", "bigint" or "string", got ${JSON.stringify(intMode)}`);
   }
-  const inner = mapErrors(() => new (wasm().WasmClient)(config, config.fetch, config.waitUntil));
+  const inner = mapErrors(() => new (wasm().WasmClient)(config, config.fetch, config.waitUntil, config.clock));
   return new EdgeClient(inner, intMode);
 }
 
 export { LibsqlError };
+export type { EdgeClient, EdgeSession };

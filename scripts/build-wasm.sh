@@ -5,12 +5,14 @@
 #   3. wasm-opt -Oz from npm binaryen (package-lock.json). NOT the apt binaryen 108: it rewrites the
 #      externref table as anyref and initSync then fails with `WebAssembly.Table.set(): Argument 1 is
 #      invalid for table`.
-#   4. size budget: the gzipped .wasm must stay under WASM_GZIP_BUDGET bytes (600 KB)
+#   4. size budget: the gzipped .wasm must stay under WASM_GZIP_BUDGET bytes (700 KB). The limits
+#      that matter are far above it (Workers: 3 MB compressed on Free, being replaced by 64 MiB
+#      uncompressed); the budget guards growth, and compile time at cold start grows with size.
 # Honours CARGO_TARGET_DIR (default target/). `npm run build` runs this, then compiles js/ to dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-budget=${WASM_GZIP_BUDGET:-600000}
+budget=${WASM_GZIP_BUDGET:-700000}
 target_dir=${CARGO_TARGET_DIR:-target}
 out=pkg
 

@@ -1,68 +1,59 @@
-//! `Client`: what `createClient` returns, in Rust. Routes every statement: read-only statements run
-//! on the replica; writes, write and deferred transactions and batches go to the primary over Hrana;
-//! after a write the replica syncs until it covers the write (read-your-writes). Decides when a sync
-//! is due (on the next call: edge runtimes run no timers between requests).
+//! `Client`: what `createClient` returns, in Rust. It routes statements: a read goes where the sync
+//! engine says (the replica, or the primary with a reason), writes, write and deferred transactions
+//! and batches go to the primary over Hrana, and after a write the engine catches the replica up
+//! (read-your-writes). Every decision about *when* and *from where* the replica moves belongs to
+//! the engine (`crate::sync::engine`); the client keeps only what its own calls saw: bookmarks and
+//! the timing of the last call.
 //!
 //! Methods take `&self` and never hold a borrow across an `.await`, so overlapping calls (two
-//! requests of one Worker isolate) interleave safely: while one call awaits the network, another
-//! reads the replica as it is or runs its own sync.
+//! requests of one Worker isolate) interleave safely.
 
 mod config;
+mod route;
 mod statement;
+mod stats;
 mod transaction;
 
 use std::cell::{Cell, RefCell};
 
-pub use config::{ClientConfig, Settings, DEFAULT_TIMEOUT_MS};
+pub use config::{parse_on_stale, ClientConfig, Settings, DEFAULT_TIMEOUT_MS};
 pub use statement::{from_hrana_value, to_hrana_value, ResultSet, Statement, TxMode};
+pub use stats::{CallTiming, ClientStats};
 pub use transaction::TxId;
 
 use crate::error::{Error, Result};
 use crate::protocol::hrana::{self, BatchCond, BatchStep, StreamRequest};
 use crate::protocol::Position;
 use crate::remote::{batch_result, stmt_result, Remote};
-use crate::replica::{Params, Replica, ReplicaConfig};
-use crate::sync::detect::detect;
-use crate::sync::http_sync::HttpSync;
-use crate::sync::pull_updates::PullUpdates;
-use crate::sync::sqld::Sqld;
-use crate::sync::{sync_into, Io, Protocol, ProtocolKind, StopWhen, SyncStats, SyncTarget};
+use crate::replica::{Params, Replica};
+use crate::sync::bookmark::{database_id, Bookmark, Target};
+use crate::sync::engine::{Consistency, Engine, Spawner};
+use crate::sync::SyncStats;
 use crate::transport::{Transport, WithDeadline};
+use route::Routed;
+use stats::Via;
 use transaction::Transactions;
-
-/// The replica side of a client in replica mode.
-struct ReplicaSide {
-    replica: RefCell<Replica>,
-    target: SyncTarget,
-    /// The protocol object between syncs (`None` while a sync has it out).
-    protocol: RefCell<Option<Box<dyn Protocol>>>,
-    kind: Cell<Option<ProtocolKind>>,
-    last_sync_ms: Cell<Option<f64>>,
-    /// The replica cannot serve reads consistently: it would exceed its memory budget, or a
-    /// read-your-writes sync failed after a write. Reads go to the primary until a sync succeeds.
-    remote_reads: Cell<bool>,
-}
 
 /// A libsql-edge client.
 pub struct Client {
     settings: Settings,
     remote: Remote,
-    replica: Option<ReplicaSide>,
+    engine: Option<Engine>,
+    /// Identity of the database, for bookmarks.
+    database: u64,
     transactions: Transactions,
+    /// The newest position this client has seen (reads and writes).
+    newest: RefCell<Option<Bookmark>>,
+    /// This client's last write the replica may not have yet, and when it was acknowledged:
+    /// its reads see it (read-your-writes) until the replica covers it.
+    own_write: RefCell<Option<(Bookmark, f64)>>,
+    last_call: Cell<Option<CallTiming>>,
     closed: Cell<bool>,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client").field("settings", &self.settings).finish_non_exhaustive()
-    }
-}
-
-fn new_protocol(kind: ProtocolKind) -> Box<dyn Protocol> {
-    match kind {
-        ProtocolKind::Sqld => Box::new(Sqld::new()),
-        ProtocolKind::HttpSync => Box::new(HttpSync::new()),
-        ProtocolKind::PullUpdates => Box::new(PullUpdates::new()),
     }
 }
 
@@ -77,29 +68,42 @@ impl Client {
             usize::try_from(settings.max_response_bytes).unwrap_or(usize::MAX),
             settings.concurrency as usize,
         );
-        let replica = match &settings.sync_url {
+        let engine = match settings.engine_settings() {
+            Some(engine) => Some(Engine::new(engine)?),
             None => None,
-            Some(url) => Some(ReplicaSide {
-                replica: RefCell::new(Replica::open(ReplicaConfig {
-                    memory_budget_bytes: settings.memory_budget_bytes,
-                    ..Default::default()
-                })?),
-                target: SyncTarget::new(url, settings.auth_token.clone(), settings.timeout_ms),
-                protocol: RefCell::new(None),
-                kind: Cell::new(settings.sync_protocol),
-                last_sync_ms: Cell::new(None),
-                remote_reads: Cell::new(false),
-            }),
         };
-        Ok(Client { settings, remote, replica, transactions: Transactions::default(), closed: Cell::new(false) })
+        let database = database_id(settings.sync_url.as_deref().unwrap_or(&settings.primary_url));
+        Ok(Client {
+            settings,
+            remote,
+            engine,
+            database,
+            transactions: Transactions::default(),
+            newest: RefCell::new(None),
+            own_write: RefCell::new(None),
+            last_call: Cell::new(None),
+            closed: Cell::new(false),
+        })
     }
 
     /// `"file"` for an embedded replica, `"http"` for remote-only (as `@libsql/client` names them).
     pub fn protocol(&self) -> &'static str {
-        if self.replica.is_some() {
+        if self.engine.is_some() {
             "file"
         } else {
             "http"
+        }
+    }
+
+    /// The sync engine of a replica client.
+    pub fn engine(&self) -> Option<&Engine> {
+        self.engine.as_ref()
+    }
+
+    /// Where the engine's background tasks go (the wasm layer hands them to `waitUntil`).
+    pub fn set_spawner(&self, spawner: Spawner) {
+        if let Some(engine) = &self.engine {
+            engine.set_spawner(spawner);
         }
     }
 
@@ -128,148 +132,142 @@ impl Client {
 
     /// The replica's position, if this is a replica client that has synced.
     pub fn position(&self) -> Option<Position> {
-        self.replica.as_ref().and_then(|r| r.replica.borrow().position())
+        self.engine.as_ref().and_then(Engine::position)
     }
 
     /// Page bytes the replica holds.
     pub fn memory_bytes(&self) -> u64 {
-        self.replica.as_ref().map_or(0, |r| r.replica.borrow().memory_bytes())
+        self.engine.as_ref().map_or(0, |e| e.replica().borrow().memory_bytes())
     }
 
-    /// Whether the sync interval has passed (or the replica never synced). The caller starts the
-    /// sync; reads do not wait for it, except the first bootstrap.
-    pub fn sync_due(&self, now_ms: f64) -> bool {
-        let Some(side) = &self.replica else { return false };
-        match (side.last_sync_ms.get(), self.settings.sync_interval_ms) {
-            (None, _) => true,
-            (Some(last), Some(interval)) => now_ms - last >= interval,
-            (Some(_), None) => false,
-        }
+    /// The consistency plain client calls ask for: the client's `maxLag` / `onStale` defaults.
+    pub fn default_consistency(&self) -> Consistency {
+        Consistency { max_lag_ms: self.settings.max_lag_ms, on_stale: self.settings.on_stale, bookmark: None }
+    }
+
+    /// Parses a bookmark of this client's database (`BOOKMARK_INVALID` otherwise).
+    pub fn parse_bookmark(&self, text: &str) -> Result<Bookmark> {
+        Bookmark::parse(text, self.database)
+    }
+
+    /// The newest position this client has seen, as a bookmark.
+    pub fn bookmark(&self) -> Option<String> {
+        self.newest.borrow().as_ref().map(Bookmark::encode)
+    }
+
+    fn see(&self, bookmark: &Bookmark) {
+        let mut newest = self.newest.borrow_mut();
+        *newest = Some(match newest.take() {
+            Some(b) => b.newest(bookmark.clone()),
+            None => bookmark.clone(),
+        });
     }
 
     /// Syncs the replica with the primary until it is up to date.
     pub async fn sync(&self, transport: &dyn Transport) -> Result<SyncStats> {
         let transport = &self.deadline(transport);
         self.check_open()?;
-        let side = self.replica.as_ref().ok_or_else(|| Error::Config {
+        let engine = self.engine.as_ref().ok_or_else(|| Error::Config {
             code: "SYNC_NOT_SUPPORTED",
             message: "sync is only supported for embedded replicas (url file: with syncUrl)".into(),
         })?;
-        self.sync_side(side, transport, None).await
+        let stats = engine.sync(transport).await?;
+        if let Some(p) = &stats.position {
+            self.see(&Bookmark { database: self.database, target: Target::At(p.clone()) });
+        }
+        Ok(stats)
     }
 
-    async fn sync_side(
-        &self,
-        side: &ReplicaSide,
-        transport: &dyn Transport,
-        stop_when: Option<StopWhen<'_>>,
-    ) -> Result<SyncStats> {
-        let io = Io::new(transport, &side.target);
-        let kind = match side.kind.get() {
-            Some(k) => k,
-            None => {
-                let k = detect(&io).await?;
-                side.kind.set(Some(k));
-                k
-            }
-        };
-        // Another call may hold the protocol object (its sync is in flight): use a fresh one, so
-        // this call never awaits I/O that belongs to another request.
-        let mut protocol = side.protocol.borrow_mut().take().unwrap_or_else(|| new_protocol(kind));
-        let result = sync_into(&side.replica, protocol.as_mut(), &io, stop_when).await;
-        let mut slot = side.protocol.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(protocol);
-        }
-        // Failed attempts count too, so a primary that cannot be synced is retried at the interval,
-        // not on every call.
-        side.last_sync_ms.set(Some(io.now_ms()));
-        match &result {
-            Ok(_) => side.remote_reads.set(false),
-            Err(Error::MemoryBudget { .. }) => side.remote_reads.set(true),
-            Err(_) => {}
-        }
-        result
-    }
-
-    /// The replica side when it can serve reads now. The first call of a replica client waits for
-    /// the bootstrap; a database over the memory budget makes reads fall back to the primary.
-    async fn local_side(&self, transport: &dyn Transport) -> Result<Option<&ReplicaSide>> {
-        let Some(side) = &self.replica else { return Ok(None) };
-        if !side.remote_reads.get() && side.replica.borrow().newest_position().is_none() {
-            match self.sync_side(side, transport, None).await {
-                Ok(_) | Err(Error::MemoryBudget { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok((!side.remote_reads.get()).then_some(side))
-    }
-
-    /// After a write that the primary reports at `replication_index`, syncs until the replica covers
-    /// it (sqld), or until it is up to date (protocols whose positions are not comparable). The
-    /// write has committed, so a failed sync is not the caller's error: reads go to the primary
-    /// until a later sync succeeds, which keeps the write visible.
-    async fn read_your_writes(&self, transport: &dyn Transport, replication_index: Option<u64>) {
-        let Some(side) = &self.replica else { return };
-        if !self.settings.read_your_writes || side.remote_reads.get() {
-            return;
-        }
-        let synced = match (side.kind.get(), replication_index) {
-            (Some(ProtocolKind::Sqld), Some(index)) => {
-                let covered = |p: &Position| matches!(p, Position::Sqld { frame_no, .. } if frame_no.0 >= index);
-                if side.replica.borrow().newest_position().is_some_and(|p| covered(&p)) {
-                    return;
-                }
-                self.sync_side(side, transport, Some(&covered)).await
-            }
-            _ => self.sync_side(side, transport, None).await,
-        };
-        if synced.is_err() {
-            side.remote_reads.set(true);
-        }
-    }
-
-    /// Runs one statement: locally when the replica can (read-only), else on the primary.
+    /// Runs one statement: locally when the engine and the replica can, else on the primary.
     pub async fn execute(&self, transport: &dyn Transport, stmt: &Statement) -> Result<ResultSet> {
+        self.execute_with(transport, stmt, &self.default_consistency()).await
+    }
+
+    /// `execute` asking for `consistency` (a session's options). The result's `bookmark` is the
+    /// newest position the call saw (the write's, for a write), merged with the one asked for.
+    pub async fn execute_with(
+        &self,
+        transport: &dyn Transport,
+        stmt: &Statement,
+        consistency: &Consistency,
+    ) -> Result<ResultSet> {
         let transport = &self.deadline(transport);
         self.check_open()?;
-        if let Some(side) = self.local_side(transport).await? {
-            let mut replica = side.replica.borrow_mut();
-            // A read transaction of another caller pins the replica's snapshot; if newer pages wait
-            // behind it (e.g. this caller's own write), this read goes to the primary instead.
-            let pinned_behind = replica.in_read_transaction() && replica.queued_applies() > 0;
-            if !pinned_behind && replica.is_local_read(&stmt.sql) {
+        let started = transport.now_ms();
+        let is_read = |replica: &Replica| replica.is_local_read(&stmt.sql);
+        let routed = self
+            .route_read(transport, consistency, is_read, |replica| {
+                if !replica.is_local_read(&stmt.sql) {
+                    return None;
+                }
                 let params = Params { positional: &stmt.args, named: &stmt.named_args };
                 match replica.query_with(&stmt.sql, params) {
                     // Argument errors are worded by the primary (ARGS_INVALID on sqld), as
                     // `@libsql/client` reports them: let it answer.
                     Err(Error::Sqlite(
                         rusqlite::Error::InvalidParameterCount(..) | rusqlite::Error::InvalidParameterName(_),
-                    )) => {}
-                    result => return Ok(result?.into()),
+                    )) => None,
+                    result => Some(result.map(ResultSet::from)),
                 }
-            }
-        }
+            })
+            .await?;
+        let reason = match routed {
+            Routed::Local(result) => return self.finish_local(result, consistency, started, transport),
+            Routed::Remote(reason) => reason,
+        };
         let response = self.remote.once(transport, StreamRequest::Execute { stmt: stmt.to_hrana() }).await?;
         let result = stmt_result(response)?;
         let index = result.replication_index;
-        let result = ResultSet::from(result);
-        self.read_your_writes(transport, index).await;
+        let mut result = ResultSet::from(result);
+        let wrote = !self.is_read(&stmt.sql);
+        result.bookmark = Some(self.after_remote(transport, index, wrote, consistency).await);
+        self.record(started, transport, Via::Primary(reason));
         Ok(result)
     }
 
-    /// Runs statements atomically: a `read` batch of read-only statements on the replica, anything
-    /// else as one pipeline on the primary (`BEGIN`, each statement if the previous succeeded,
-    /// `COMMIT`, `ROLLBACK` unless committed).
+    /// Runs statements atomically: a `read` batch of read-only statements on the replica (in one
+    /// read transaction), anything else as one pipeline on the primary (`BEGIN`, each statement if
+    /// the previous succeeded, `COMMIT`, `ROLLBACK` unless committed).
     pub async fn batch(&self, transport: &dyn Transport, stmts: &[Statement], mode: TxMode) -> Result<Vec<ResultSet>> {
+        self.batch_with(transport, stmts, mode, &self.default_consistency()).await
+    }
+
+    /// `batch` asking for `consistency`.
+    pub async fn batch_with(
+        &self,
+        transport: &dyn Transport,
+        stmts: &[Statement],
+        mode: TxMode,
+        consistency: &Consistency,
+    ) -> Result<Vec<ResultSet>> {
         let transport = &self.deadline(transport);
         self.check_open()?;
-        if let (Some(side), TxMode::Read) = (self.local_side(transport).await?, mode) {
-            if let Some(results) = self.local_read_batch(side, stmts)? {
-                return Ok(results);
+        let started = transport.now_ms();
+        let mut reason = None;
+        if mode == TxMode::Read {
+            let is_read = |replica: &Replica| stmts.iter().all(|s| replica.is_local_read(&s.sql));
+            match self.route_read(transport, consistency, is_read, |replica| route::read_batch(replica, stmts)).await? {
+                Routed::Local(results) => {
+                    let mut results = results?;
+                    let bookmark = self.local_bookmark(consistency);
+                    for r in &mut results {
+                        r.bookmark = bookmark.clone();
+                    }
+                    self.record(started, transport, Via::Replica);
+                    return Ok(results);
+                }
+                Routed::Remote(r) => reason = r,
             }
         }
-        self.remote_batch(transport, stmts, mode, false).await
+        let wrote = mode != TxMode::Read || !stmts.iter().all(|s| self.is_read(&s.sql));
+        let mut results = self.remote_batch(transport, stmts, mode, false, wrote, consistency).await?;
+        if let Some(last) = results.last().and_then(|r| r.bookmark.clone()) {
+            for r in &mut results {
+                r.bookmark = Some(last.clone());
+            }
+        }
+        self.record(started, transport, Via::Primary(reason));
+        Ok(results)
     }
 
     /// One Hrana batch on the primary, shaped as `@libsql/client` sends it: `BEGIN`, each statement
@@ -282,6 +280,8 @@ impl Client {
         stmts: &[Statement],
         mode: TxMode,
         foreign_keys_off: bool,
+        wrote: bool,
+        consistency: &Consistency,
     ) -> Result<Vec<ResultSet>> {
         let step = |condition, sql: &str| BatchStep { condition, stmt: Statement::new(sql).to_hrana() };
         let mut steps = Vec::with_capacity(stmts.len() + 5);
@@ -321,30 +321,11 @@ impl Client {
             })?;
             results.push(ResultSet::from(r));
         }
-        self.read_your_writes(transport, index).await;
+        let bookmark = self.after_remote(transport, index, wrote, consistency).await;
+        if let Some(last) = results.last_mut() {
+            last.bookmark = Some(bookmark);
+        }
         Ok(results)
-    }
-
-    /// A read batch on the replica inside one read transaction; `None` when it must go to the
-    /// primary (a statement that is not a local read, or a read transaction already open).
-    fn local_read_batch(&self, side: &ReplicaSide, stmts: &[Statement]) -> Result<Option<Vec<ResultSet>>> {
-        let mut replica = side.replica.borrow_mut();
-        if replica.in_read_transaction() || !stmts.iter().all(|s| replica.is_local_read(&s.sql)) {
-            return Ok(None);
-        }
-        replica.query("BEGIN", &[])?;
-        let mut results = Vec::with_capacity(stmts.len());
-        for (i, s) in stmts.iter().enumerate() {
-            match replica.query_with(&s.sql, Params { positional: &s.args, named: &s.named_args }) {
-                Ok(rows) => results.push(rows.into()),
-                Err(e) => {
-                    replica.query("ROLLBACK", &[])?;
-                    return Err(Error::Batch { statement_index: i, source: Box::new(e) });
-                }
-            }
-        }
-        replica.query("COMMIT", &[])?;
-        Ok(Some(results))
     }
 
     /// Runs a script of several statements on the primary (no results). The replica syncs even when
@@ -354,7 +335,7 @@ impl Client {
         self.check_open()?;
         let request = StreamRequest::Sequence { sql: Some(sql.to_string()), sql_id: None, replication_index: None };
         let result = self.remote.once(transport, request).await;
-        self.read_your_writes(transport, None).await;
+        self.after_remote(transport, None, true, &self.default_consistency()).await;
         result.map(|_| ())
     }
 
@@ -363,6 +344,6 @@ impl Client {
     pub async fn migrate(&self, transport: &dyn Transport, stmts: &[Statement]) -> Result<Vec<ResultSet>> {
         let transport = &self.deadline(transport);
         self.check_open()?;
-        self.remote_batch(transport, stmts, TxMode::Deferred, true).await
+        self.remote_batch(transport, stmts, TxMode::Deferred, true, true, &self.default_consistency()).await
     }
 }

@@ -121,6 +121,13 @@ pub enum Error {
         /// The cap, in bytes.
         limit: u64,
     },
+    /// A bookmark is malformed, belongs to another database, or names a history the primary no
+    /// longer has: the read it came with is not served stale.
+    #[error("invalid bookmark: {message}")]
+    BookmarkInvalid {
+        /// What is wrong with it.
+        message: String,
+    },
     /// A replication frame's rolling checksum does not match: nothing of that response is applied.
     #[error("{context}: checksum mismatch at frame {frame_no}")]
     ChecksumMismatch {
@@ -155,6 +162,7 @@ impl Error {
             Error::GrpcStatus { .. } => "SYNC_GRPC_STATUS",
             Error::ChecksumMismatch { .. } => "SYNC_CHECKSUM_MISMATCH",
             Error::ResponseTooLarge { .. } => "RESPONSE_TOO_LARGE",
+            Error::BookmarkInvalid { .. } => "BOOKMARK_INVALID",
             Error::Server { code, .. } => code,
             Error::Batch { source, .. } => source.code(),
             Error::Config { code, .. } | Error::Closed { code, .. } => code,

@@ -6,7 +6,9 @@
 //! replica at its last good position; the next sync resumes.
 
 mod batch;
+pub mod bookmark;
 pub mod detect;
+pub mod engine;
 mod grpc;
 pub mod http_sync;
 pub mod io;
@@ -118,6 +120,9 @@ pub struct SyncStats {
     pub round_trips: u32,
     /// Wall time in milliseconds.
     pub duration_ms: f64,
+    /// When the primary answered that nothing newer exists, if the sync got that far (the moment
+    /// the replica was confirmed up to date, in ms since the epoch).
+    pub confirmed_at_ms: Option<f64>,
 }
 
 /// When a sync may stop before the primary has nothing more to give.
@@ -192,12 +197,16 @@ pub async fn sync_into(
     let mut frames_synced = 0;
     let mut pages_applied = 0;
     let mut stale = 0;
+    let mut confirmed_at_ms = None;
     loop {
         let from = sink.newest_position();
         let held = sink.held_bytes();
         let limit = sink.budget().saturating_sub(held);
         let pull = protocol.pull(io, from.as_ref(), limit).await.map_err(|e| with_held(e, held, sink.budget()))?;
-        let Pull::Pages { committed, frames, over_limit } = pull else { break };
+        let Pull::Pages { committed, frames, over_limit } = pull else {
+            confirmed_at_ms = Some(io.now_ms());
+            break;
+        };
         if sink.newest_position() != from {
             stale += 1;
             if stale >= MAX_STALE_PULLS {
@@ -225,5 +234,6 @@ pub async fn sync_into(
         bytes_received: counters.bytes_received,
         round_trips: counters.round_trips,
         duration_ms: io.now_ms() - started,
+        confirmed_at_ms,
     })
 }

@@ -5,9 +5,11 @@
 //!
 //! Invariant: no `RefCell` borrow is held across an `.await`, so overlapping JS calls never panic.
 
+mod args;
 mod client;
 mod convert;
 mod fetch;
+mod results;
 
 pub use client::WasmClient;
 pub use fetch::FetchTransport;

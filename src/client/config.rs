@@ -3,8 +3,9 @@
 //! cannot do with `@libsql/client`'s error codes.
 
 use crate::error::{Error, Result};
-use crate::replica::DEFAULT_MEMORY_BUDGET;
-use crate::sync::ProtocolKind;
+use crate::replica::{ReplicaConfig, DEFAULT_MEMORY_BUDGET};
+use crate::sync::engine::{ColdStart, EngineSettings, OnStale};
+use crate::sync::{ProtocolKind, SyncTarget};
 
 /// Default deadline of one call.
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
@@ -37,6 +38,15 @@ pub struct ClientConfig {
     pub max_response_bytes: Option<u64>,
     /// At most this many requests to the primary in flight at once (`@libsql/client`'s `concurrency`).
     pub concurrency: Option<u32>,
+    /// `"remote"` or `"wait"`: how a cold replica serves its first reads.
+    pub cold_start: Option<String>,
+    /// The caller gave a `waitUntil` (background work survives the response): `coldStart`
+    /// defaults to `"remote"` then, to `"wait"` without.
+    pub wait_until: bool,
+    /// Default `maxLag` of reads, in ms.
+    pub max_lag_ms: Option<f64>,
+    /// Default `onStale`: `"sync"`, `"primary"` or `"serve"`.
+    pub on_stale: Option<String>,
     /// `encryptionKey` was given (not supported).
     pub encryption_key: bool,
 }
@@ -75,6 +85,28 @@ pub struct Settings {
     pub max_response_bytes: u64,
     /// Requests to the primary in flight at once.
     pub concurrency: u32,
+    /// How a cold replica serves its first reads.
+    pub cold_start: ColdStart,
+    /// Default `maxLag`, in ms.
+    pub max_lag_ms: Option<f64>,
+    /// Default `onStale`.
+    pub on_stale: OnStale,
+}
+
+impl Settings {
+    /// The sync engine's settings, for a replica client.
+    pub fn engine_settings(&self) -> Option<EngineSettings> {
+        let url = self.sync_url.as_ref()?;
+        Some(EngineSettings {
+            target: SyncTarget::new(url, self.auth_token.clone(), self.timeout_ms),
+            protocol: self.sync_protocol,
+            interval_ms: self.sync_interval_ms,
+            cold_start: self.cold_start,
+            read_your_writes: self.read_your_writes,
+            replica: ReplicaConfig { memory_budget_bytes: self.memory_budget_bytes, ..Default::default() },
+            timeout_ms: self.timeout_ms,
+        })
+    }
 }
 
 impl std::fmt::Debug for Settings {
@@ -90,7 +122,20 @@ impl std::fmt::Debug for Settings {
             .field("timeout_ms", &self.timeout_ms)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("concurrency", &self.concurrency)
+            .field("cold_start", &self.cold_start)
+            .field("max_lag_ms", &self.max_lag_ms)
+            .field("on_stale", &self.on_stale)
             .finish()
+    }
+}
+
+/// Parses `onStale` (default `"sync"`).
+pub fn parse_on_stale(name: Option<&str>) -> Result<OnStale> {
+    match name {
+        None => Ok(OnStale::default()),
+        Some(n) => OnStale::parse(n).ok_or_else(|| {
+            invalid("ON_STALE_INVALID", format!("onStale {n:?}: use \"sync\", \"primary\" or \"serve\""))
+        }),
     }
 }
 
@@ -176,6 +221,25 @@ impl ClientConfig {
                 Some(n) => n,
                 None => DEFAULT_CONCURRENCY,
             },
+            cold_start: match self.cold_start.as_deref() {
+                None if self.wait_until => ColdStart::Remote,
+                None => ColdStart::Wait,
+                Some("remote") => ColdStart::Remote,
+                Some("wait") => ColdStart::Wait,
+                Some(other) => {
+                    return Err(invalid(
+                        "COLD_START_INVALID",
+                        format!("coldStart {other:?}: use \"remote\" or \"wait\""),
+                    ))
+                }
+            },
+            max_lag_ms: match self.max_lag_ms {
+                Some(ms) if !(ms.is_finite() && ms >= 0.0) => {
+                    return Err(invalid("MAX_LAG_INVALID", format!("maxLag {ms} is not a number of milliseconds")))
+                }
+                ms => ms,
+            },
+            on_stale: parse_on_stale(self.on_stale.as_deref())?,
         })
     }
 }

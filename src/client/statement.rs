@@ -83,6 +83,8 @@ pub struct ResultSet {
     pub rows_affected: u64,
     /// Rowid of the last insert, if the statement inserted.
     pub last_insert_rowid: Option<i64>,
+    /// The position this result saw, as a bookmark (libsql-edge only).
+    pub bookmark: Option<String>,
 }
 
 impl From<Rows> for ResultSet {
@@ -93,6 +95,7 @@ impl From<Rows> for ResultSet {
             rows: rows.rows,
             rows_affected: 0,
             last_insert_rowid: None,
+            bookmark: None,
         }
     }
 }
@@ -105,6 +108,7 @@ impl From<hrana::StmtResult> for ResultSet {
             rows: r.rows.into_iter().map(|row| row.into_iter().map(from_hrana_value).collect()).collect(),
             rows_affected: r.affected_row_count,
             last_insert_rowid: r.last_insert_rowid,
+            bookmark: None,
         }
     }
 }

@@ -5,11 +5,13 @@
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
+use super::route::Routed;
 use super::{Client, ResultSet, Statement, TxMode};
 use crate::error::{Error, Result};
 use crate::protocol::hrana::StreamRequest;
 use crate::remote::{response_of, stmt_result, Stream};
-use crate::replica::Params;
+use crate::replica::{Params, Replica};
+use crate::sync::engine::Consistency;
 use crate::transport::Transport;
 
 /// Identifies an open transaction of a client.
@@ -66,14 +68,34 @@ fn closed() -> Error {
 impl Client {
     /// Starts a transaction. Nothing is sent yet for a remote one.
     pub async fn transaction(&self, transport: &dyn Transport, mode: TxMode) -> Result<TxId> {
+        self.transaction_with(transport, mode, &self.default_consistency()).await
+    }
+
+    /// `transaction` asking for `consistency`: a read transaction starts on the replica once it
+    /// satisfies it (or runs on the primary).
+    pub async fn transaction_with(
+        &self,
+        transport: &dyn Transport,
+        mode: TxMode,
+        consistency: &Consistency,
+    ) -> Result<TxId> {
         let transport = &self.deadline(transport);
         self.check_open()?;
-        if let (Some(side), TxMode::Read) = (self.local_side(transport).await?, mode) {
-            let mut replica = side.replica.borrow_mut();
-            if !replica.in_read_transaction() {
-                replica.query("BEGIN", &[])?;
+        if mode == TxMode::Read {
+            let begin = |replica: &mut Replica| -> Option<Result<()>> {
+                if replica.in_read_transaction() {
+                    return None;
+                }
                 // Take the snapshot now: the first read pins what every later read sees.
-                replica.query("SELECT 1 FROM sqlite_schema LIMIT 1", &[])?;
+                Some(
+                    replica
+                        .query("BEGIN", &[])
+                        .and_then(|_| replica.query("SELECT 1 FROM sqlite_schema LIMIT 1", &[]))
+                        .map(|_| ()),
+                )
+            };
+            if let Routed::Local(begun) = self.route_read(transport, consistency, |_| true, begin).await? {
+                begun?;
                 return Ok(self.transactions.add(Tx::Local));
             }
         }
@@ -123,8 +145,8 @@ impl Client {
     }
 
     fn local_tx_query(&self, stmt: &Statement) -> Result<ResultSet> {
-        let side = self.replica.as_ref().ok_or_else(closed)?;
-        let mut replica = side.replica.borrow_mut();
+        let engine = self.engine.as_ref().ok_or_else(closed)?;
+        let mut replica = engine.replica().borrow_mut();
         // A write is refused before it runs; SQL that does not prepare reports its own error.
         let params = Params { positional: &stmt.args, named: &stmt.named_args };
         match replica.query_with(&stmt.sql, params) {
@@ -153,8 +175,8 @@ impl Client {
         self.check_open()?;
         match self.transactions.take(id)? {
             Tx::Local => {
-                let result = match &self.replica {
-                    Some(side) => side.replica.borrow_mut().query_script(sql).map_err(|e| match e {
+                let result = match &self.engine {
+                    Some(engine) => engine.replica().borrow_mut().query_script(sql).map_err(|e| match e {
                         Error::WriteRefused => readonly_error(),
                         e => e,
                     }),
@@ -199,8 +221,8 @@ impl Client {
         self.check_open()?;
         match self.transactions.take(id)? {
             Tx::Local => {
-                let side = self.replica.as_ref().ok_or_else(closed)?;
-                side.replica.borrow_mut().query(sql, &[])?;
+                let engine = self.engine.as_ref().ok_or_else(closed)?;
+                engine.replica().borrow_mut().query(sql, &[])?;
                 Ok(())
             }
             Tx::Remote { mut stream, begun, .. } => {
@@ -213,7 +235,7 @@ impl Client {
                 let mut results = self.remote.pipeline(transport, &mut stream, requests).await?;
                 let result = stmt_result(response_of(results.swap_remove(0))?)?;
                 if sql == "COMMIT" {
-                    self.read_your_writes(transport, result.replication_index).await;
+                    self.after_remote(transport, result.replication_index, true, &self.default_consistency()).await;
                 }
                 Ok(())
             }

@@ -1,13 +1,12 @@
 //! Conversions between Rust and JS values: `crate::Error` → a plain JS error object (the ONLY place
-//! errors cross into JS; `js/errors.ts` wraps the object in `LibsqlError`), `Value` ↔ JS, query
-//! results and sync statistics → plain objects. Bad JS arguments become `TypeError` / `RangeError`,
-//! as `@libsql/client` throws them.
+//! errors cross into JS; `js/errors.ts` wraps the object in `LibsqlError`), `Value` ↔ JS, options
+//! read from plain objects. Bad JS arguments become `TypeError` / `RangeError`, as `@libsql/client`
+//! throws them.
 
 use js_sys::{Array, ArrayBuffer, BigInt, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::Error;
-use crate::sync::SyncStats;
 use crate::value::Value;
 
 /// `crate::Error` as `{code, message, extendedCode, rawCode}` (the last two `undefined` unless
@@ -93,20 +92,6 @@ pub fn value_to_js(v: &Value) -> JsValue {
     }
 }
 
-/// `{protocol, position, framesSynced, pagesApplied, bytesReceived, roundTrips, durationMs}`;
-/// `position` in its text form (`sqld:<log_id>/<frame_no>`) or `null`.
-pub fn stats_to_js(stats: &SyncStats) -> JsValue {
-    let object = Object::new();
-    set(&object, "protocol", &stats.protocol.as_str().into());
-    set(&object, "position", &stats.position.as_ref().map(|p| JsValue::from(p.to_string())).unwrap_or(JsValue::NULL));
-    set(&object, "framesSynced", &(stats.frames_synced as f64).into());
-    set(&object, "pagesApplied", &(stats.pages_applied as f64).into());
-    set(&object, "bytesReceived", &(stats.bytes_received as f64).into());
-    set(&object, "roundTrips", &stats.round_trips.into());
-    set(&object, "durationMs", &stats.duration_ms.into());
-    object.into()
-}
-
 /// Reads an optional numeric option from a plain object.
 pub fn get_number(object: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
     if object.is_undefined() || object.is_null() {
@@ -134,7 +119,8 @@ pub fn get_string(object: &JsValue, key: &str) -> Result<Option<String>, JsValue
     v.as_string().map(Some).ok_or_else(|| type_error(&format!("{key} must be a string")))
 }
 
-fn set(object: &Object, key: &str, value: &JsValue) {
+/// Sets `key` on a fresh plain object.
+pub fn set(object: &Object, key: &str, value: &JsValue) {
     // Defining a property on a fresh plain object cannot fail.
     let _ = Reflect::set(object, &key.into(), value);
 }

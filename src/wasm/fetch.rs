@@ -28,18 +28,21 @@ extern "C" {
 #[derive(Debug, Clone)]
 pub struct FetchTransport {
     fetch: Function,
+    /// Milliseconds since the epoch (`Date.now` when `None`).
+    clock: Option<Function>,
 }
 
 impl FetchTransport {
-    /// Uses `fetch`, or the runtime's `globalThis.fetch` when it is `undefined` / `null`.
-    pub fn new(fetch: &JsValue) -> Result<FetchTransport, JsValue> {
+    /// Uses `fetch`, or the runtime's `globalThis.fetch` when it is `undefined` / `null`, and
+    /// `clock` for the time when given.
+    pub fn new(fetch: &JsValue, clock: Option<Function>) -> Result<FetchTransport, JsValue> {
         let fetch = if fetch.is_undefined() || fetch.is_null() {
             Reflect::get(&js_sys::global(), &"fetch".into())?
         } else {
             fetch.clone()
         };
         match fetch.dyn_into::<Function>() {
-            Ok(fetch) => Ok(FetchTransport { fetch }),
+            Ok(fetch) => Ok(FetchTransport { fetch, clock }),
             Err(_) => Err(super::convert::type_error("fetch must be a function")),
         }
     }
@@ -239,6 +242,9 @@ impl Transport for FetchTransport {
     }
 
     fn now_ms(&self) -> f64 {
-        js_sys::Date::now()
+        match &self.clock {
+            Some(clock) => clock.call0(&JsValue::NULL).ok().and_then(|v| v.as_f64()).unwrap_or_else(js_sys::Date::now),
+            None => js_sys::Date::now(),
+        }
     }
 }

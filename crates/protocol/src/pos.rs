@@ -45,6 +45,38 @@ pub enum Position {
     Revision(Revision),
 }
 
+impl Position {
+    /// Whether a replica standing at `self` has everything up to `other`: `Some(true)` if it does,
+    /// `Some(false)` if it is behind, `None` if the two cannot be compared (another protocol, another
+    /// sqld log, opaque revisions that differ).
+    ///
+    /// - sqld: same `log_id`, compare `frame_no`; another `log_id` is another history.
+    /// - HTTP sync: same generation, compare `frame_no`; a later generation starts from a checkpoint
+    ///   of the earlier ones, so it covers them; an earlier one does not cover a later one.
+    /// - Turso Sync: revisions are opaque; equal ones cover each other, and when both are decimal
+    ///   numbers (tursodb: WAL frame counts) they compare as numbers.
+    pub fn covers(&self, other: &Position) -> Option<bool> {
+        match (self, other) {
+            (Position::Sqld { log_id: a, frame_no: x }, Position::Sqld { log_id: b, frame_no: y }) => {
+                (a == b).then_some(x >= y)
+            }
+            (Position::Http { generation: a, frame_no: x }, Position::Http { generation: b, frame_no: y }) => {
+                Some(a > b || (a == b && x >= y))
+            }
+            (Position::Revision(Revision(a)), Position::Revision(Revision(b))) => {
+                if a == b {
+                    return Some(true);
+                }
+                match (a.parse::<u64>(), b.parse::<u64>()) {
+                    (Ok(x), Ok(y)) => Some(x >= y),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for LogId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let h = format!("{:032x}", self.0);
@@ -121,6 +153,24 @@ mod tests {
             let text = p.to_string();
             assert_eq!(text.parse::<Position>().unwrap(), p, "{text}");
         }
+    }
+
+    #[test]
+    fn covers_compares_within_one_history_only() {
+        let sqld = |id, n| Position::Sqld { log_id: LogId(id), frame_no: FrameNo(n) };
+        let http = |g, n| Position::Http { generation: Generation(g), frame_no: FrameNo(n) };
+        let rev = |r: &str| Position::Revision(Revision(r.into()));
+        assert_eq!(sqld(1, 10).covers(&sqld(1, 10)), Some(true));
+        assert_eq!(sqld(1, 9).covers(&sqld(1, 10)), Some(false));
+        assert_eq!(sqld(2, 99).covers(&sqld(1, 10)), None);
+        assert_eq!(http(2, 1).covers(&http(1, 500)), Some(true));
+        assert_eq!(http(1, 500).covers(&http(2, 1)), Some(false));
+        assert_eq!(http(1, 5).covers(&http(1, 6)), Some(false));
+        assert_eq!(rev("24").covers(&rev("9")), Some(true));
+        assert_eq!(rev("9").covers(&rev("24")), Some(false));
+        assert_eq!(rev("abc").covers(&rev("abc")), Some(true));
+        assert_eq!(rev("abc").covers(&rev("abd")), None);
+        assert_eq!(rev("1").covers(&sqld(1, 1)), None);
     }
 
     #[test]
