@@ -8,6 +8,7 @@
 //! Methods take `&self` and never hold a borrow across an `.await`, so overlapping calls (two
 //! requests of one Worker isolate) interleave safely.
 
+mod classify;
 mod config;
 mod route;
 mod statement;
@@ -219,7 +220,7 @@ impl Client {
         let result = stmt_result(response)?;
         let index = result.replication_index;
         let mut result = ResultSet::from(result);
-        let wrote = !self.is_read(&stmt.sql);
+        let wrote = self.may_write(&stmt.sql);
         result.bookmark = Some(self.after_remote(transport, index, wrote, consistency).await);
         self.record(started, transport, Via::Primary(reason));
         Ok(result)
@@ -259,7 +260,7 @@ impl Client {
                 Routed::Remote(r) => reason = r,
             }
         }
-        let wrote = mode != TxMode::Read || !stmts.iter().all(|s| self.is_read(&s.sql));
+        let wrote = mode != TxMode::Read || stmts.iter().any(|s| self.may_write(&s.sql));
         let mut results = self.remote_batch(transport, stmts, mode, false, wrote, consistency).await?;
         if let Some(last) = results.last().and_then(|r| r.bookmark.clone()) {
             for r in &mut results {

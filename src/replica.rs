@@ -198,7 +198,12 @@ impl Replica {
     /// Anything else (a write, or SQL the replica cannot prepare, e.g. for a table it does not have
     /// yet) is for the primary to run or to refuse.
     pub fn is_local_read(&self, sql: &str) -> bool {
-        self.conn.prepare_cached(sql).map(|s| s.readonly()).unwrap_or(false)
+        self.prepared_readonly(sql).unwrap_or(false)
+    }
+
+    /// Whether SQLite calls `sql` read-only, if the replica can prepare it (one statement).
+    pub fn prepared_readonly(&self, sql: &str) -> Option<bool> {
+        self.conn.prepare_cached(sql).ok().map(|s| s.readonly())
     }
 
     fn run(&self, sql: &str, params: Params<'_>) -> Result<Rows> {

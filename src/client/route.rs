@@ -114,9 +114,13 @@ impl Client {
         asked
     }
 
-    /// Whether the replica runs `sql` as a read (it prepares it and SQLite calls it read-only).
-    pub(super) fn is_read(&self, sql: &str) -> bool {
-        self.engine.as_ref().is_some_and(|e| e.replica().borrow().is_local_read(sql))
+    /// Whether `sql` may write: SQLite's answer when the replica can prepare it, else a scan of
+    /// its keywords (the replica may not have the table yet).
+    pub(super) fn may_write(&self, sql: &str) -> bool {
+        match self.engine.as_ref().and_then(|e| e.replica().borrow().prepared_readonly(sql)) {
+            Some(readonly) => !readonly,
+            None => super::classify::may_write(sql),
+        }
     }
 
     /// The bookmark of a local read: the replica's position, merged with what was asked.

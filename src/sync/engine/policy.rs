@@ -65,21 +65,12 @@ pub enum Reason {
     Fallback,
     /// Another caller's read transaction pins an older snapshot than this caller needs.
     Pinned,
-    /// The statement is not a read the replica can run (a write, or SQL it cannot prepare).
-    NotLocal,
 }
 
 impl Reason {
     /// Every reason, in the order statistics list them.
-    pub const ALL: [Reason; 7] = [
-        Reason::Cold,
-        Reason::Stale,
-        Reason::Bookmark,
-        Reason::OverBudget,
-        Reason::Fallback,
-        Reason::Pinned,
-        Reason::NotLocal,
-    ];
+    pub const ALL: [Reason; 6] =
+        [Reason::Cold, Reason::Stale, Reason::Bookmark, Reason::OverBudget, Reason::Fallback, Reason::Pinned];
 
     /// The name used in statistics and `Server-Timing`.
     pub fn as_str(self) -> &'static str {
@@ -90,7 +81,6 @@ impl Reason {
             Reason::OverBudget => "overBudget",
             Reason::Fallback => "fallback",
             Reason::Pinned => "pinned",
-            Reason::NotLocal => "notLocal",
         }
     }
 }
@@ -154,7 +144,8 @@ pub struct View<'a> {
 pub struct Decision {
     /// Where it is served.
     pub route: Route,
-    /// Background work to start, if none is in flight.
+    /// Background work the read wants; the engine starts it unless one is in flight (then the
+    /// read joins it).
     pub start: Option<Task>,
 }
 
@@ -171,11 +162,6 @@ impl View<'_> {
         }
     }
 
-    /// A background task, unless one is already in flight (its lease still valid).
-    fn background(&self, task: Task) -> Option<Task> {
-        (!self.flight.busy()).then_some(task)
-    }
-
     /// Decides where a read is served at `now`.
     pub fn decide(&self, now: f64) -> Decision {
         if !self.bootstrapped {
@@ -183,7 +169,7 @@ impl View<'_> {
         }
         if let Some(reason) = self.remote_reads {
             // Retried at the interval (or at once without one) in the background.
-            let retry = self.interval_due(now).then(|| self.background(Task::Refresh)).flatten();
+            let retry = self.interval_due(now).then_some(Task::Refresh);
             return decision(Route::Remote(reason), retry);
         }
         if let Some(bookmark) = &self.consistency.bookmark {
@@ -191,7 +177,7 @@ impl View<'_> {
             // reaches here is not covered yet (or cannot be compared).
             return decision(Route::PullFirst(Until::Bookmark(bookmark.clone()), Reason::Bookmark), None);
         }
-        let interval_task = self.interval_due(now).then(|| self.background(Task::Refresh)).flatten();
+        let interval_task = self.interval_due(now).then_some(Task::Refresh);
         let Some(max_lag) = self.consistency.max_lag_ms else {
             return decision(Route::Local, interval_task);
         };
@@ -201,19 +187,19 @@ impl View<'_> {
         }
         match self.consistency.on_stale {
             OnStale::Sync => decision(Route::PullFirst(Until::Head, Reason::Stale), None),
-            OnStale::Primary => decision(Route::Remote(Reason::Stale), self.background(Task::Refresh)),
-            OnStale::Serve => decision(Route::Local, self.background(Task::Refresh)),
+            OnStale::Primary => decision(Route::Remote(Reason::Stale), Some(Task::Refresh)),
+            OnStale::Serve => decision(Route::Local, Some(Task::Refresh)),
         }
     }
 
     fn decide_cold(&self, now: f64) -> Decision {
         if let Some(reason) = self.remote_reads {
             // Over budget before the first install: retry at the interval.
-            let retry = self.interval_due(now).then(|| self.background(Task::Bootstrap)).flatten();
+            let retry = self.interval_due(now).then_some(Task::Bootstrap);
             return decision(Route::Remote(reason), retry);
         }
         match (self.cold_start, self.flight.bootstrapping()) {
-            (ColdStart::Remote, _) => decision(Route::Remote(Reason::Cold), self.background(Task::Bootstrap)),
+            (ColdStart::Remote, _) => decision(Route::Remote(Reason::Cold), Some(Task::Bootstrap)),
             (ColdStart::Wait, true) => decision(Route::WaitForBootstrap, None),
             (ColdStart::Wait, false) => decision(Route::Bootstrap, None),
         }
