@@ -39,7 +39,7 @@ fn opt_bool(object: &JsValue, key: &str) -> Result<Option<bool>, JsValue> {
 }
 
 /// `{sql, args}` with `args` an array (positional) or a plain object (named).
-fn statement_from_js(stmt: &JsValue) -> Result<Statement, JsValue> {
+pub(super) fn statement_from_js(stmt: &JsValue) -> Result<Statement, JsValue> {
     let sql = get(stmt, "sql")?.as_string().ok_or_else(|| type_error("statement sql must be a string"))?;
     let args = get(stmt, "args")?;
     if args.is_undefined() || args.is_null() || Array::is_array(&args) {
@@ -54,20 +54,20 @@ fn statement_from_js(stmt: &JsValue) -> Result<Statement, JsValue> {
     Ok(Statement { sql, args: Vec::new(), named_args })
 }
 
-fn statements_from_js(stmts: &JsValue) -> Result<Vec<Statement>, JsValue> {
+pub(super) fn statements_from_js(stmts: &JsValue) -> Result<Vec<Statement>, JsValue> {
     if !Array::is_array(stmts) {
         return Err(type_error("statements must be an array"));
     }
     Array::from(stmts).iter().map(|s| statement_from_js(&s)).collect()
 }
 
-fn mode_from_js(mode: Option<String>) -> Result<TxMode, JsValue> {
+pub(super) fn mode_from_js(mode: Option<String>) -> Result<TxMode, JsValue> {
     let name = mode.unwrap_or_else(|| "deferred".into());
     TxMode::parse(&name).ok_or_else(|| js_sys::RangeError::new(&format!("Unknown transaction mode {name:?}")).into())
 }
 
 /// `{columns, columnTypes, rows, rowsAffected, lastInsertRowid}`.
-fn result_to_js(rs: &ResultSet) -> JsValue {
+pub(super) fn result_to_js(rs: &ResultSet) -> JsValue {
     let object = Object::new();
     let columns: Array = rs.columns.iter().map(|c| JsValue::from_str(c)).collect();
     let types: Array = rs.column_types.iter().map(|t| JsValue::from_str(t)).collect();
@@ -85,7 +85,7 @@ fn result_to_js(rs: &ResultSet) -> JsValue {
     object.into()
 }
 
-fn results_to_js(results: &[ResultSet]) -> JsValue {
+pub(super) fn results_to_js(results: &[ResultSet]) -> JsValue {
     results.iter().map(result_to_js).collect::<Array>().into()
 }
 
