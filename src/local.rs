@@ -15,7 +15,7 @@ mod pool;
 
 use std::cell::RefCell;
 
-pub use database::Database;
+pub use database::{poison_registry_for_test, Database};
 
 use crate::client::{ResultSet, Statement, TxId, TxMode};
 use crate::error::{Error, Result};

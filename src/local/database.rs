@@ -20,6 +20,12 @@ use crate::error::Result;
 /// The named databases kept for the isolate's lifetime: memdb name → keeper connection.
 static KEEPERS: Mutex<BTreeMap<String, Connection>> = Mutex::new(BTreeMap::new());
 
+/// TEST ONLY (the wasm trap hook): leaves the registry locked, as a panic inside it would, so every
+/// later open of a named database on this instance fails. Only a new instance recovers.
+pub fn poison_registry_for_test() {
+    std::mem::forget(KEEPERS.lock());
+}
+
 /// A local database.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Database {

@@ -32,7 +32,10 @@ fn execute_reports_rows_or_write_counts_like_libsql() {
     c.execute(&s("CREATE TABLE a (x); CREATE TABLE b (y)")).unwrap();
     assert_eq!(code(c.execute(&s("SELECT * FROM b")).unwrap_err()), "SQLITE_ERROR");
     let empty = c.execute(&s("  -- nothing")).unwrap_err();
-    assert_eq!((empty.code(), empty.raw_code(), empty.to_string().as_str()), ("SQLITE_UNKNOWN_0", Some(0), "not an error"));
+    assert_eq!(
+        (empty.code(), empty.raw_code(), empty.to_string().as_str()),
+        ("SQLITE_UNKNOWN_0", Some(0), "not an error")
+    );
     let dup = c.execute(&s("INSERT INTO t (x) VALUES ('a')")).unwrap_err();
     assert_eq!((dup.code(), dup.extended_code()), ("SQLITE_CONSTRAINT", Some("SQLITE_CONSTRAINT_UNIQUE")));
     assert_eq!(dup.to_string(), "UNIQUE constraint failed: t.x");

@@ -8,9 +8,12 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 /// Executes `unreachable` at once (`later == false`), or after one await, inside a continuation
-/// that JS runs from a promise callback (`later == true`), where no caller's `try` sees it.
+/// that JS runs from a promise callback (`later == true`), where no caller's `try` sees it. Before
+/// trapping it leaves the local-database registry locked, as a panic in the middle of real work
+/// leaves state behind: this instance cannot open a named local database again.
 #[wasm_bindgen(js_name = testOnlyTrap)]
 pub fn test_only_trap(later: bool) -> Promise {
+    crate::local::poison_registry_for_test();
     if !later {
         core::arch::wasm32::unreachable();
     }
