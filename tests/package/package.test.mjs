@@ -179,3 +179,49 @@ test("a Deno program importing @libsql/client gets libsql-edge through an import
   runDeno(app);
   rmSync(join(app, "deno.json"));
 });
+
+test("the Deno Deploy example (examples/deno) runs in Deno against the dev primary: reads, a write, /sync, the cron", async () => {
+  const dir = join(app, "deploy");
+  write(join(dir, "main.ts"), readFileSync(join(repo, "examples/deno/main.ts"), "utf8"));
+  // Its deno.json as deployed, resolving npm:libsql-edge from the installed tarball.
+  const config = JSON.parse(readFileSync(join(repo, "examples/deno/deno.json"), "utf8"));
+  write(join(dir, "deno.json"), JSON.stringify({ ...config, nodeModulesDir: "manual" }));
+  write(join(dir, "package.json"), readFileSync(join(app, "package.json"), "utf8"));
+  run("ln", ["-s", join(app, "node_modules"), join(dir, "node_modules")], dir);
+  const port = await freePort();
+  const child = spawn(bin("deno"), ["run", "--allow-read", "--allow-net", "--allow-env", "main.ts"], {
+    cwd: dir,
+    env: { ...process.env, PRIMARY_URL: primaryUrl, PORT: String(port), DENO_DIR: join(work, ".deno") },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const get = async (path, init) => {
+    for (let attempt = 0; attempt < 500; attempt++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}${path}`, init);
+        return { status: res.status, body: await res.json() };
+      } catch (e) {
+        if (e?.cause?.code !== "ECONNREFUSED" || child.exitCode !== null) throw new Error(`${e}\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    throw new Error(`deno did not listen: ${stderr}`);
+  };
+  try {
+    const read = await get(`/?sql=${encodeURIComponent("SELECT name FROM items ORDER BY id")}`);
+    assert.equal(read.status, 200, JSON.stringify(read.body));
+    assert.deepEqual(read.body.rows.map((r) => r[0]), expected.items);
+    assert.match(read.body.replica.position, /^(sqld|http):/);
+    const write = await get("/", { method: "POST", body: "CREATE TABLE deploy_notes (body TEXT)" });
+    assert.equal(write.status, 200, JSON.stringify(write.body));
+    const back = await get(`/?sql=${encodeURIComponent("SELECT count(*) FROM deploy_notes")}`);
+    assert.deepEqual(back.body.rows, [[0]]);
+    const synced = await get("/sync");
+    assert.equal(synced.status, 200, JSON.stringify(synced.body));
+    assert.match(synced.body.position, /^(sqld|http):/);
+    assert.ok(!stderr.includes("error"), stderr);
+  } finally {
+    child.kill();
+  }
+});
