@@ -27,7 +27,7 @@ use crate::sync::http_sync::HttpSync;
 use crate::sync::pull_updates::PullUpdates;
 use crate::sync::sqld::Sqld;
 use crate::sync::{sync_into, Io, Protocol, ProtocolKind, StopWhen, SyncStats, SyncTarget};
-use crate::transport::Transport;
+use crate::transport::{Transport, WithDeadline};
 use transaction::Transactions;
 
 /// The replica side of a client in replica mode.
@@ -70,7 +70,13 @@ impl Client {
     /// A client for `config`. Does no I/O: the first call bootstraps.
     pub fn new(config: &ClientConfig) -> Result<Client> {
         let settings = config.settings()?;
-        let remote = Remote::new(&settings.primary_url, settings.auth_token.clone(), settings.timeout_ms);
+        let remote = Remote::new(
+            &settings.primary_url,
+            settings.auth_token.clone(),
+            settings.timeout_ms,
+            usize::try_from(settings.max_response_bytes).unwrap_or(usize::MAX),
+            settings.concurrency as usize,
+        );
         let replica = match &settings.sync_url {
             None => None,
             Some(url) => Some(ReplicaSide {
@@ -108,6 +114,11 @@ impl Client {
         self.transactions.clear();
     }
 
+    /// `transport` with this call's deadline: `timeoutMs` bounds the whole call, retries included.
+    fn deadline<'a>(&self, transport: &'a dyn Transport) -> WithDeadline<'a> {
+        WithDeadline::new(transport, self.settings.timeout_ms)
+    }
+
     fn check_open(&self) -> Result<()> {
         if self.closed.get() {
             return Err(Error::Closed { code: "CLIENT_CLOSED", message: "The client is closed".into() });
@@ -138,6 +149,7 @@ impl Client {
 
     /// Syncs the replica with the primary until it is up to date.
     pub async fn sync(&self, transport: &dyn Transport) -> Result<SyncStats> {
+        let transport = &self.deadline(transport);
         self.check_open()?;
         let side = self.replica.as_ref().ok_or_else(|| Error::Config {
             code: "SYNC_NOT_SUPPORTED",
@@ -219,6 +231,7 @@ impl Client {
 
     /// Runs one statement: locally when the replica can (read-only), else on the primary.
     pub async fn execute(&self, transport: &dyn Transport, stmt: &Statement) -> Result<ResultSet> {
+        let transport = &self.deadline(transport);
         self.check_open()?;
         if let Some(side) = self.local_side(transport).await? {
             let mut replica = side.replica.borrow_mut();
@@ -249,6 +262,7 @@ impl Client {
     /// else as one pipeline on the primary (`BEGIN`, each statement if the previous succeeded,
     /// `COMMIT`, `ROLLBACK` unless committed).
     pub async fn batch(&self, transport: &dyn Transport, stmts: &[Statement], mode: TxMode) -> Result<Vec<ResultSet>> {
+        let transport = &self.deadline(transport);
         self.check_open()?;
         if let (Some(side), TxMode::Read) = (self.local_side(transport).await?, mode) {
             if let Some(results) = self.local_read_batch(side, stmts)? {
@@ -336,6 +350,7 @@ impl Client {
     /// Runs a script of several statements on the primary (no results). The replica syncs even when
     /// the script fails part-way: the statements before the failure did run.
     pub async fn execute_multiple(&self, transport: &dyn Transport, sql: &str) -> Result<()> {
+        let transport = &self.deadline(transport);
         self.check_open()?;
         let request = StreamRequest::Sequence { sql: Some(sql.to_string()), sql_id: None, replication_index: None };
         let result = self.remote.once(transport, request).await;
@@ -346,6 +361,7 @@ impl Client {
     /// Runs schema migrations on the primary as `@libsql/client` does: one deferred batch wrapped in
     /// `PRAGMA foreign_keys=off` / `=on`.
     pub async fn migrate(&self, transport: &dyn Transport, stmts: &[Statement]) -> Result<Vec<ResultSet>> {
+        let transport = &self.deadline(transport);
         self.check_open()?;
         self.remote_batch(transport, stmts, TxMode::Deferred, true).await
     }

@@ -112,6 +112,15 @@ pub enum Error {
         /// What was attempted.
         message: String,
     },
+    /// A response body is longer than any answer the call can accept (a Hrana result over
+    /// `maxResponseBytes`, a control message over its cap, a body longer than it announced).
+    #[error("{context}: response larger than {limit} bytes")]
+    ResponseTooLarge {
+        /// What was being done.
+        context: String,
+        /// The cap, in bytes.
+        limit: u64,
+    },
     /// A replication frame's rolling checksum does not match: nothing of that response is applied.
     #[error("{context}: checksum mismatch at frame {frame_no}")]
     ChecksumMismatch {
@@ -148,6 +157,7 @@ impl Error {
             Error::HttpStatus { .. } => "SYNC_HTTP_STATUS",
             Error::GrpcStatus { .. } => "SYNC_GRPC_STATUS",
             Error::ChecksumMismatch { .. } => "SYNC_CHECKSUM_MISMATCH",
+            Error::ResponseTooLarge { .. } => "RESPONSE_TOO_LARGE",
             Error::Server { code, .. } => code,
             Error::Batch { source, .. } => source.code(),
             Error::Config { code, .. } | Error::Closed { code, .. } => code,

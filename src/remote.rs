@@ -11,7 +11,7 @@ use crate::protocol::hrana::{
     BatchResult, PipelineReqBody, PipelineRespBody, StmtResult, StreamRequest, StreamResponse, StreamResult,
 };
 use crate::sync::io::http_base_url;
-use crate::transport::{Method, Request, Response, Transport};
+use crate::transport::{Method, ReadError, Request, Transport, ERROR_BODY_CAP};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Version {
@@ -39,8 +39,23 @@ pub struct Remote {
     url: String,
     auth_token: Option<String>,
     timeout_ms: u32,
+    max_response_bytes: usize,
+    concurrency: usize,
+    in_flight: Cell<usize>,
     version: Cell<Version>,
     omit_close: Cell<bool>,
+}
+
+/// How long to wait before looking again for a free slot when `concurrency` requests are in flight.
+const SLOT_POLL_MS: u32 = 2;
+
+/// A request slot, given back on drop.
+struct Slot<'a>(&'a Cell<usize>);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
+    }
 }
 
 impl std::fmt::Debug for Remote {
@@ -50,15 +65,46 @@ impl std::fmt::Debug for Remote {
 }
 
 impl Remote {
-    /// A client for the Hrana server at `url` (`libsql://` means `https://`).
-    pub fn new(url: &str, auth_token: Option<String>, timeout_ms: u32) -> Remote {
+    /// A client for the Hrana server at `url` (`libsql://` means `https://`): requests time out
+    /// after `timeout_ms`, answers longer than `max_response_bytes` are refused, and at most
+    /// `concurrency` requests are in flight at once (later ones wait for a slot on their own timer,
+    /// never on another request's promise).
+    pub fn new(
+        url: &str,
+        auth_token: Option<String>,
+        timeout_ms: u32,
+        max_response_bytes: usize,
+        concurrency: usize,
+    ) -> Remote {
         Remote {
             url: http_base_url(url),
             auth_token,
             timeout_ms,
+            max_response_bytes,
+            concurrency: concurrency.max(1),
+            in_flight: Cell::new(0),
             version: Cell::new(Version::Unknown),
             omit_close: Cell::new(false),
         }
+    }
+
+    /// Takes a request slot, waiting (on `transport`'s timer, within the call's deadline) while
+    /// `concurrency` requests are in flight.
+    async fn slot(&self, transport: &dyn Transport) -> Slot<'_> {
+        // A passed deadline makes sleep return at once; the request then fails on its own.
+        for _ in 0..10_000 {
+            if self.in_flight.get() < self.concurrency {
+                break;
+            }
+            transport.sleep(SLOT_POLL_MS).await;
+        }
+        self.in_flight.set(self.in_flight.get() + 1);
+        Slot(&self.in_flight)
+    }
+
+    /// Requests in flight now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.get()
     }
 
     /// Runs `requests` on `stream` (a new stream when it holds no baton) and returns one result per
@@ -92,24 +138,37 @@ impl Remote {
                 timeout_ms: self.timeout_ms,
             };
             let context = format!("hrana {path}/pipeline");
-            let response =
-                transport.send(request).await.map_err(|source| Error::Network { context: context.clone(), source })?;
+            let network = |source| Error::Network { context: context.clone(), source };
+            let (status, body) = {
+                let _slot = self.slot(transport).await;
+                let mut response = transport.send(request).await.map_err(network)?;
+                let limit = if response.status == 200 { self.max_response_bytes } else { ERROR_BODY_CAP };
+                let body = match response.body.read_capped(limit).await {
+                    Ok(body) => body,
+                    Err(ReadError::Transport(e)) => return Err(network(e)),
+                    Err(ReadError::TooLarge { limit }) if response.status == 200 => {
+                        return Err(Error::ResponseTooLarge { context, limit: limit as u64 })
+                    }
+                    Err(ReadError::TooLarge { .. }) => Vec::new(),
+                };
+                (response.status, body)
+            };
             // Answers that prove nothing ran: retry in the form this server understands.
-            if response.status == 404 && version == Version::Unknown {
+            if status == 404 && version == Version::Unknown {
                 self.version.set(Version::V2);
                 continue;
             }
-            if response.status == 500 && !self.omit_close.get() && text(&response).contains("unknown variant `close`") {
+            if status == 500 && !self.omit_close.get() && text(&body).contains("unknown variant `close`") {
                 self.omit_close.set(true);
                 continue;
             }
-            if response.status != 200 {
-                return Err(http_error(&response));
+            if status != 200 {
+                return Err(http_error(status, &body));
             }
             if version == Version::Unknown {
                 self.version.set(Version::V3);
             }
-            let body: PipelineRespBody = serde_json::from_slice(&response.body)
+            let body: PipelineRespBody = serde_json::from_slice(&body)
                 .map_err(|e| Error::InvalidResponse { context: context.clone(), message: e.to_string() })?;
             if body.results.len() != sent.len() {
                 return Err(Error::InvalidResponse {
@@ -197,24 +256,24 @@ fn mismatch(wanted: &str, got: &StreamResponse) -> Error {
     Error::InvalidResponse { context: "hrana pipeline".into(), message: format!("{wanted} answered with {got:?}") }
 }
 
-fn text(response: &Response) -> String {
-    String::from_utf8_lossy(&response.body[..response.body.len().min(500)]).into_owned()
+fn text(body: &[u8]) -> String {
+    String::from_utf8_lossy(&body[..body.len().min(500)]).into_owned()
 }
 
 /// A non-200 reply, mapped as `@libsql/client` does: a JSON body with `message` keeps its `code`;
 /// anything else is `SERVER_ERROR` with the status and text.
-fn http_error(response: &Response) -> Error {
-    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(&response.body) {
+fn http_error(status: u16, body: &[u8]) -> Error {
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
         if let Some(message) = json.get("message").and_then(|m| m.as_str()) {
             let code = json.get("code").and_then(|c| c.as_str()).unwrap_or("SERVER_ERROR");
             return Error::Server { code: code.to_string(), message: message.to_string() };
         }
     }
-    let body = text(response);
+    let body = text(body);
     let message = if body.is_empty() {
-        format!("Server returned HTTP status {}", response.status)
+        format!("Server returned HTTP status {status}")
     } else {
-        format!("Server returned HTTP status {}: {body}", response.status)
+        format!("Server returned HTTP status {status}: {body}")
     };
     Error::Server { code: "SERVER_ERROR".into(), message }
 }

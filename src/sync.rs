@@ -1,8 +1,11 @@
 //! The sync engine: pulls committed pages from a primary over one of three protocols and applies
 //! them to a `Replica`, whole transactions only. Each protocol is a module behind `Protocol`; all
-//! I/O goes through `Io` (one `Transport`, the auth header, timeouts, retries with backoff,
-//! counters). A failed pull leaves the replica at its last good position; the next sync resumes.
+//! I/O goes through `Io` (one `Transport`, one deadline, the auth header, retries with backoff,
+//! counters). Bodies are decoded as they arrive into a `PageBatch` limited by what the memory
+//! budget leaves, so a pull never holds more than the budget allows. A failed pull leaves the
+//! replica at its last good position; the next sync resumes.
 
+mod batch;
 pub mod detect;
 mod grpc;
 pub mod http_sync;
@@ -12,10 +15,12 @@ pub mod sqld;
 
 use std::cell::RefCell;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::protocol::Position;
 use crate::replica::{ApplyOutcome, CommittedPages, Replica};
+
 use crate::transport::BoxFuture;
+pub(crate) use batch::PageBatch;
 
 pub use io::{Io, SyncTarget};
 
@@ -55,13 +60,10 @@ pub enum Pull {
         committed: CommittedPages,
         /// Frames (sqld, HTTP sync) or pages (pull-updates) received for them.
         frames: u64,
-    },
-    /// A whole database image (HTTP sync `/export`).
-    Image {
-        /// The database file.
-        image: Vec<u8>,
-        /// Where it stands.
-        position: Position,
+        /// The pull stopped at the memory limit after these transactions: at least this many bytes
+        /// would have been held with the next one. The sync installs them and then fails with
+        /// `REPLICA_MEMORY_BUDGET`.
+        over_limit: Option<u64>,
     },
     /// Nothing newer than the position the pull started from.
     UpToDate,
@@ -72,9 +74,31 @@ pub trait Protocol {
     /// Which protocol this is.
     fn kind(&self) -> ProtocolKind;
 
-    /// Fetches what follows `position` (`None`: the replica is empty). A position of another
-    /// protocol or another history makes the protocol start over (a `replace` pull or an image).
-    fn pull<'a>(&'a mut self, io: &'a Io<'a>, position: Option<&'a Position>) -> BoxFuture<'a, Result<Pull>>;
+    /// Fetches what follows `position` (`None`: the replica is empty), holding at most `limit`
+    /// page bytes while the body arrives. A position of another protocol or another history makes
+    /// the protocol start over (a `replace` pull). Fails with `Error::MemoryBudget` when not even
+    /// one transaction fits in `limit`.
+    fn pull<'a>(
+        &'a mut self,
+        io: &'a Io<'a>,
+        position: Option<&'a Position>,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Pull>>;
+}
+
+/// A decode error of a response body, named by the request it answers; other errors (a memory
+/// limit a decode callback stopped at) pass through.
+pub(crate) fn in_context(error: Error, context: &str) -> Error {
+    match error {
+        Error::Protocol(e) => Error::InvalidResponse { context: context.to_string(), message: e.to_string() },
+        e => e,
+    }
+}
+
+/// The error of a pull stopped by its limit: `needed` bytes for the pull alone, on top of what
+/// the replica holds.
+pub(crate) fn over_budget(needed: u64, limit: u64) -> Error {
+    Error::MemoryBudget { needed, budget: limit }
 }
 
 /// What a sync did.
@@ -104,8 +128,12 @@ pub type StopWhen<'a> = &'a dyn Fn(&Position) -> bool;
 pub trait Sink {
     /// The position pulls continue from (queued applies included).
     fn newest_position(&self) -> Option<Position>;
-    /// Installs one pull; returns what happened and how many pages were installed.
-    fn install(&self, pull: Pull) -> Result<(ApplyOutcome, u64)>;
+    /// Page bytes the replica holds (installed and queued).
+    fn held_bytes(&self) -> u64;
+    /// The memory budget of the replica.
+    fn budget(&self) -> u64;
+    /// Installs whole transactions; returns what happened.
+    fn install(&self, committed: CommittedPages) -> Result<ApplyOutcome>;
 }
 
 impl<R: std::borrow::BorrowMut<Replica>> Sink for RefCell<R> {
@@ -113,21 +141,18 @@ impl<R: std::borrow::BorrowMut<Replica>> Sink for RefCell<R> {
         self.borrow().borrow().newest_position()
     }
 
-    fn install(&self, pull: Pull) -> Result<(ApplyOutcome, u64)> {
+    fn held_bytes(&self) -> u64 {
+        self.borrow().borrow().memory_bytes()
+    }
+
+    fn budget(&self) -> u64 {
+        self.borrow().borrow().memory_budget()
+    }
+
+    fn install(&self, committed: CommittedPages) -> Result<ApplyOutcome> {
         let mut cell = self.borrow_mut();
         let replica: &mut Replica = cell.borrow_mut();
-        match pull {
-            Pull::UpToDate => Ok((ApplyOutcome::Applied, 0)),
-            Pull::Pages { committed, .. } => {
-                let pages = committed.pages.len() as u64;
-                Ok((replica.apply(committed)?, pages))
-            }
-            Pull::Image { image, position } => {
-                let outcome = replica.bootstrap_owned(image, position)?;
-                let pages = if outcome == ApplyOutcome::Applied { replica.shape().db_size_pages as u64 } else { 0 };
-                Ok((outcome, pages))
-            }
-        }
+        replica.apply(committed)
     }
 }
 
@@ -141,6 +166,14 @@ pub async fn sync(
     stop_when: Option<StopWhen<'_>>,
 ) -> Result<SyncStats> {
     sync_into(&RefCell::new(replica), protocol, io, stop_when).await
+}
+
+/// A pull's `MemoryBudget` error counts the pull alone: add what the replica holds.
+fn with_held(error: Error, held: u64, budget: u64) -> Error {
+    match error {
+        Error::MemoryBudget { needed, .. } => Error::MemoryBudget { needed: held + needed, budget },
+        e => e,
+    }
 }
 
 /// How many pulls in a row may be discarded because another sync moved the replica meanwhile.
@@ -161,10 +194,10 @@ pub async fn sync_into(
     let mut stale = 0;
     loop {
         let from = sink.newest_position();
-        let pull = protocol.pull(io, from.as_ref()).await?;
-        if matches!(pull, Pull::UpToDate) {
-            break;
-        }
+        let held = sink.held_bytes();
+        let limit = sink.budget().saturating_sub(held);
+        let pull = protocol.pull(io, from.as_ref(), limit).await.map_err(|e| with_held(e, held, sink.budget()))?;
+        let Pull::Pages { committed, frames, over_limit } = pull else { break };
         if sink.newest_position() != from {
             stale += 1;
             if stale >= MAX_STALE_PULLS {
@@ -172,11 +205,12 @@ pub async fn sync_into(
             }
             continue;
         }
-        if let Pull::Pages { frames, .. } = &pull {
-            frames_synced += frames;
+        frames_synced += frames;
+        pages_applied += committed.pages.len() as u64;
+        let outcome = sink.install(committed)?;
+        if let Some(needed) = over_limit {
+            return Err(Error::MemoryBudget { needed: held + needed, budget: sink.budget() });
         }
-        let (outcome, pages) = sink.install(pull)?;
-        pages_applied += pages;
         let reached = sink.newest_position();
         if outcome == ApplyOutcome::Queued || matches!((stop_when, &reached), (Some(stop), Some(p)) if stop(p)) {
             break;

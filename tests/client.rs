@@ -203,7 +203,9 @@ fn over_budget_database_is_read_from_the_primary() {
     })
     .unwrap();
     assert_eq!(exec(&c, "SELECT count(*) FROM big").rows, vec![vec![Value::Integer(200)]]);
-    assert_eq!((c.memory_bytes(), c.position()), (0, None), "nothing was installed");
+    // The replica stopped at its last whole transaction within budget: the seed, not the blobs.
+    assert!(c.memory_bytes() > 0 && c.memory_bytes() <= 64 * 1024, "{} bytes held", c.memory_bytes());
+    assert!(c.position().is_some());
     block_on(c.execute(T, &Statement::new("INSERT INTO t(name) VALUES ('still works')"))).unwrap();
     assert_eq!(exec(&c, "SELECT count(*) FROM t").rows, vec![vec![Value::Integer(4)]]);
     assert_eq!(block_on(c.sync(T)).unwrap_err().code(), "REPLICA_MEMORY_BUDGET");

@@ -16,7 +16,7 @@ use libsql_edge::replica::PATCHED_RANGES;
 use libsql_edge::sync::pull_updates::PullUpdates;
 use libsql_edge::sync::{sync, Io, SyncStats, SyncTarget};
 use libsql_edge::transport::native::{block_on, NativeTransport};
-use libsql_edge::transport::{BoxFuture, Request, Response, Transport, TransportError};
+use libsql_edge::transport::{Body, BoxFuture, Request, Response, Transport, TransportError};
 use libsql_edge::{Replica, ReplicaConfig, Value};
 use tursodb::TursoDb;
 
@@ -284,21 +284,28 @@ impl Transport for Faulty {
     fn send(&self, request: Request) -> BoxFuture<'_, Result<Response, TransportError>> {
         Box::pin(async move {
             let mut response = NativeTransport.send(request).await?;
-            if self.done.get() || response.body.len() < 8192 {
+            if self.done.get() {
+                return Ok(response);
+            }
+            let mut body = response.body.read_capped(usize::MAX).await.unwrap();
+            if body.len() < 8192 {
+                response.body = Body::from_bytes(body);
                 return Ok(response);
             }
             self.done.set(true);
             match self.fault {
-                Fault::TruncateKeepLength => response.body.truncate(response.body.len() - 1000),
+                Fault::TruncateKeepLength => body.truncate(body.len() - 1000),
                 Fault::TruncateNoLength => {
-                    response.body.truncate(response.body.len() - 1000);
+                    body.truncate(body.len() - 1000);
                     response.headers.retain(|(n, _)| !n.eq_ignore_ascii_case("content-length"));
                 }
                 Fault::Status500 => {
-                    response =
-                        Response { status: 500, headers: Vec::new(), body: b"Internal Server Error: injected".to_vec() }
+                    response.status = 500;
+                    response.headers.clear();
+                    body = b"Internal Server Error: injected".to_vec();
                 }
             }
+            response.body = Body::from_bytes(body);
             Ok(response)
         })
     }

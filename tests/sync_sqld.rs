@@ -12,7 +12,7 @@ use libsql_edge::protocol::{FrameNo, Position};
 use libsql_edge::sync::sqld::Sqld;
 use libsql_edge::sync::{sync, Io, SyncStats, SyncTarget};
 use libsql_edge::transport::native::{block_on, NativeTransport};
-use libsql_edge::transport::{BoxFuture, Request, Response, Transport, TransportError};
+use libsql_edge::transport::{Body, BodyStream, BoxFuture, Request, Response, Transport, TransportError};
 use libsql_edge::{Replica, ReplicaConfig};
 use primary::{assert_replica_matches, DevPrimary, Options};
 
@@ -236,30 +236,55 @@ impl Transport for Faulty<'_> {
     }
 }
 
+/// The whole body of `r` (fault injection reads it to damage it).
+fn body_of(r: &mut Response) -> Vec<u8> {
+    block_on(r.body.read_capped(usize::MAX)).unwrap()
+}
+
+/// A body that hands out `bytes` and then fails as a dropped connection does.
+struct BreaksAfter(Option<Vec<u8>>);
+
+impl BodyStream for BreaksAfter {
+    fn next_chunk(&mut self) -> BoxFuture<'_, Result<Option<Vec<u8>>, TransportError>> {
+        let chunk = self.0.take().ok_or_else(|| TransportError::Network("connection reset mid-body".into()));
+        Box::pin(std::future::ready(chunk.map(Some)))
+    }
+}
+
 #[test]
 fn faults_mid_sync_leave_the_replica_consistent_and_the_next_sync_completes() {
     let truncate = |mut r: Response| {
-        let n = r.body.len() / 2;
-        r.body.truncate(n);
+        let mut body = body_of(&mut r);
+        body.truncate(body.len() / 2);
+        r.body = Body::from_bytes(body);
         Ok(r)
     };
     let corrupt = |mut r: Response| {
-        if r.body.len() > 5000 {
-            r.body[3000] ^= 0x55;
+        let mut body = body_of(&mut r);
+        if body.len() > 5000 {
+            body[3000] ^= 0x55;
         }
+        r.body = Body::from_bytes(body);
         Ok(r)
     };
     let server_error = |mut r: Response| {
         r.status = 500;
-        r.body = b"boom".to_vec();
+        r.body = Body::from_bytes(b"boom".to_vec());
         Ok(r)
     };
-    let drop_connection = |_r: Response| Err(TransportError::Network("connection reset mid-body".into()));
-    let faults: [(&str, Fault, &str); 4] = [
+    let drop_connection = |_r: Response| Err(TransportError::Network("connection reset".into()));
+    let drop_mid_body = |mut r: Response| {
+        let mut body = body_of(&mut r);
+        body.truncate(body.len() / 2);
+        r.body = Body::new(BreaksAfter(Some(body)));
+        Ok(r)
+    };
+    let faults: [(&str, Fault, &str); 5] = [
         ("truncated body", &truncate, "SYNC_INVALID_RESPONSE"),
         ("corrupted page", &corrupt, "SYNC_CHECKSUM_MISMATCH"),
         ("500", &server_error, "SYNC_SERVER_ERROR"),
         ("dropped connection", &drop_connection, "SYNC_NETWORK"),
+        ("connection dropped mid-body", &drop_mid_body, "SYNC_NETWORK"),
     ];
     for (name, fault, code) in faults {
         let p = DevPrimary::start(Options::default());

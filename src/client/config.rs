@@ -11,8 +11,12 @@ use crate::error::{Error, Result};
 use crate::replica::DEFAULT_MEMORY_BUDGET;
 use crate::sync::ProtocolKind;
 
-/// Default per-request timeout.
+/// Default deadline of one call.
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+/// Default cap on one Hrana answer: sqld's own `--max-response-size` is 10 MB of result data.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 << 20;
+/// Default number of requests in flight to the primary, as `@libsql/client`.
+pub const DEFAULT_CONCURRENCY: u32 = 20;
 
 /// What the user configured (JS `createClient` options, already converted).
 #[derive(Clone, Default)]
@@ -32,8 +36,12 @@ pub struct ClientConfig {
     pub sync_protocol: Option<String>,
     /// Replica memory budget in bytes.
     pub memory_budget_bytes: Option<u64>,
-    /// Per-request timeout in milliseconds.
+    /// Deadline of one call in milliseconds, retries included.
     pub timeout_ms: Option<u32>,
+    /// The largest Hrana answer accepted, in bytes.
+    pub max_response_bytes: Option<u64>,
+    /// At most this many requests to the primary in flight at once (`@libsql/client`'s `concurrency`).
+    pub concurrency: Option<u32>,
     /// `encryptionKey` was given (not supported).
     pub encryption_key: bool,
 }
@@ -66,8 +74,12 @@ pub struct Settings {
     pub sync_protocol: Option<ProtocolKind>,
     /// Replica memory budget.
     pub memory_budget_bytes: u64,
-    /// Per-request timeout.
+    /// Deadline of one call, retries included.
     pub timeout_ms: u32,
+    /// The largest Hrana answer accepted.
+    pub max_response_bytes: u64,
+    /// Requests to the primary in flight at once.
+    pub concurrency: u32,
 }
 
 impl std::fmt::Debug for Settings {
@@ -81,6 +93,8 @@ impl std::fmt::Debug for Settings {
             .field("sync_protocol", &self.sync_protocol)
             .field("memory_budget_bytes", &self.memory_budget_bytes)
             .field("timeout_ms", &self.timeout_ms)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("concurrency", &self.concurrency)
             .finish()
     }
 }
@@ -181,6 +195,12 @@ impl ClientConfig {
             sync_protocol,
             memory_budget_bytes: self.memory_budget_bytes.unwrap_or(DEFAULT_MEMORY_BUDGET),
             timeout_ms: self.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
+            max_response_bytes: self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+            concurrency: match self.concurrency {
+                Some(0) => return Err(invalid("CONCURRENCY_INVALID", "concurrency must be at least 1")),
+                Some(n) => n,
+                None => DEFAULT_CONCURRENCY,
+            },
         })
     }
 }

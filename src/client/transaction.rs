@@ -66,6 +66,7 @@ fn closed() -> Error {
 impl Client {
     /// Starts a transaction. Nothing is sent yet for a remote one.
     pub async fn transaction(&self, transport: &dyn Transport, mode: TxMode) -> Result<TxId> {
+        let transport = &self.deadline(transport);
         self.check_open()?;
         if let (Some(side), TxMode::Read) = (self.local_side(transport).await?, mode) {
             let mut replica = side.replica.borrow_mut();
@@ -86,6 +87,7 @@ impl Client {
 
     /// Runs one statement in transaction `id`.
     pub async fn tx_execute(&self, transport: &dyn Transport, id: TxId, stmt: &Statement) -> Result<ResultSet> {
+        let transport = &self.deadline(transport);
         self.check_open()?;
         let tx = self.transactions.take(id)?;
         let (tx, result) = self.tx_run(transport, tx, stmt).await;
@@ -133,6 +135,7 @@ impl Client {
 
     /// Runs statements in order in transaction `id`; stops at the first failure.
     pub async fn tx_batch(&self, transport: &dyn Transport, id: TxId, stmts: &[Statement]) -> Result<Vec<ResultSet>> {
+        let transport = &self.deadline(transport);
         let mut results = Vec::with_capacity(stmts.len());
         for (i, stmt) in stmts.iter().enumerate() {
             match self.tx_execute(transport, id, stmt).await {
@@ -146,6 +149,7 @@ impl Client {
     /// Runs a script of statements in transaction `id` (no results): as one Hrana `sequence` on the
     /// primary's stream, or statement by statement on the replica for a read transaction.
     pub async fn tx_execute_multiple(&self, transport: &dyn Transport, id: TxId, sql: &str) -> Result<()> {
+        let transport = &self.deadline(transport);
         self.check_open()?;
         match self.transactions.take(id)? {
             Tx::Local => {
@@ -181,11 +185,13 @@ impl Client {
 
     /// Commits transaction `id` and ends it.
     pub async fn tx_commit(&self, transport: &dyn Transport, id: TxId) -> Result<()> {
+        let transport = &self.deadline(transport);
         self.tx_finish(transport, id, "COMMIT").await
     }
 
     /// Rolls transaction `id` back and ends it.
     pub async fn tx_rollback(&self, transport: &dyn Transport, id: TxId) -> Result<()> {
+        let transport = &self.deadline(transport);
         self.tx_finish(transport, id, "ROLLBACK").await
     }
 
@@ -216,6 +222,7 @@ impl Client {
 
     /// Ends transaction `id`, rolling back whatever it did (a no-op when it already ended).
     pub async fn tx_close(&self, transport: &dyn Transport, id: TxId) {
+        let transport = &self.deadline(transport);
         if !self.transaction_closed(id) {
             let _ = self.tx_rollback(transport, id).await;
         }

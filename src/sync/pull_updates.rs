@@ -5,17 +5,18 @@
 //! Invariants: a response is turned into one `CommittedPages` or nothing (a bad body applies no
 //! page); the position is the response's `server_revision`; a bootstrap always replaces the
 //! replica's content. A reply with no pages and another revision than ours means the server's
-//! history started over (shared/reference/protocols.md 8.7): the replica bootstraps again.
+//! history started over (shared/reference/protocols.md 8.7): the replica bootstraps again. The
+//! body is decoded as it arrives: the header's `db_size` announces a bootstrap's size, which is
+//! refused before any page is read when it is over the memory limit.
 
-use super::io::{unexpected_status, Io};
-use super::{Protocol, ProtocolKind, Pull};
+use super::io::{Io, CONTROL_BODY_CAP};
+use super::{in_context, over_budget, PageBatch, Protocol, ProtocolKind, Pull};
 use crate::error::{Error, Result};
 use crate::protocol::pull_updates::{
-    decode_response, decode_response_owned, encode_request, pages_selector, PullUpdatesApplyMode,
-    PullUpdatesReqProtoBody, PullUpdatesResponse, PullUpdatesStreamKind, CONTENT_TYPE, PAGE_SIZE, PATH,
+    decode_response, encode_request, pages_selector, PageData, PullUpdatesApplyMode, PullUpdatesReqProtoBody,
+    PullUpdatesRespProtoBody, PullUpdatesStreamKind, ResponseDecoder, ResponseItem, CONTENT_TYPE, PAGE_SIZE, PATH,
 };
 use crate::protocol::{Position, Revision};
-use crate::replica::{CommittedPages, Page};
 use crate::transport::{BoxFuture, Method};
 
 /// Client state of the pull-updates protocol (none: the position says everything).
@@ -34,14 +35,19 @@ impl Protocol for PullUpdates {
         ProtocolKind::PullUpdates
     }
 
-    fn pull<'a>(&'a mut self, io: &'a Io<'a>, position: Option<&'a Position>) -> BoxFuture<'a, Result<Pull>> {
+    fn pull<'a>(
+        &'a mut self,
+        io: &'a Io<'a>,
+        position: Option<&'a Position>,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Pull>> {
         Box::pin(async move {
             let client_revision = match position {
                 Some(Position::Revision(Revision(r))) => r.as_str(),
                 // No position, or one of another protocol: start over.
                 _ => "",
             };
-            pull_from(io, client_revision).await
+            pull_from(io, client_revision, limit).await
         })
     }
 }
@@ -62,38 +68,40 @@ pub async fn probe(io: &Io<'_>) -> Result<Option<Revision>> {
         ..PullUpdatesReqProtoBody::raw_from(PROBE_CLIENT_REVISION)
     };
     let headers = [("content-type", CONTENT_TYPE), ("accept-encoding", CONTENT_TYPE)];
-    let response = io.send(Method::Post, PATH, &headers, encode_request(&request), context).await?;
+    let mut response = io.send(Method::Post, PATH, &headers, encode_request(&request), context).await?;
     if response.status != 200 {
         return Ok(None);
     }
-    Ok(decode_response(&response.body)
+    let body = match io.read_body(&mut response.body, CONTROL_BODY_CAP, context).await {
+        Ok(body) => body,
+        Err(Error::ResponseTooLarge { .. }) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(decode_response(&body)
         .ok()
         .filter(|r| !r.header.server_revision.is_empty())
         .map(|r| Revision(r.header.server_revision)))
 }
 
 /// Pulls everything after `client_revision` (`""`: the whole database).
-async fn pull_from(io: &Io<'_>, client_revision: &str) -> Result<Pull> {
-    let (context, response) = request(io, client_revision).await?;
-    if client_revision.is_empty() {
-        return into_pull(&context, response, true);
+async fn pull_from(io: &Io<'_>, client_revision: &str, limit: u64) -> Result<Pull> {
+    let bootstrap = client_revision.is_empty();
+    let read = request(io, client_revision, bootstrap, limit).await?;
+    if bootstrap || read.pages > 0 {
+        return read.into_pull();
     }
-    if response.pages.is_empty() {
-        if response.header.server_revision == client_revision {
-            return Ok(Pull::UpToDate);
-        }
-        // QUIRK: tursodb answers a revision it does not have (the database was recreated, or is
-        // older than our revision) with 200, its own head revision and no pages, not an error
-        // (shared/reference/protocols.md 8.5, 8.7). Our pages belong to another history: bootstrap.
-        let (context, response) = request(io, "").await?;
-        return into_pull(&context, response, true);
+    if read.header.server_revision == client_revision {
+        return Ok(Pull::UpToDate);
     }
-    into_pull(&context, response, false)
+    // QUIRK: tursodb answers a revision it does not have (the database was recreated, or is
+    // older than our revision) with 200, its own head revision and no pages, not an error
+    // (shared/reference/protocols.md 8.5, 8.7). Our pages belong to another history: bootstrap.
+    request(io, "", true, limit).await?.into_pull()
 }
 
-/// Sends one request and decodes the body. Returns the context used in errors too.
-async fn request(io: &Io<'_>, client_revision: &str) -> Result<(String, PullUpdatesResponse)> {
-    let context = if client_revision.is_empty() {
+/// Sends one request and decodes its body as it arrives.
+async fn request(io: &Io<'_>, client_revision: &str, bootstrap: bool, limit: u64) -> Result<PullReader> {
+    let context = if bootstrap {
         "pull-updates bootstrap".to_string()
     } else {
         format!("pull-updates from revision {client_revision:?}")
@@ -102,82 +110,132 @@ async fn request(io: &Io<'_>, client_revision: &str) -> Result<(String, PullUpda
     let headers = [("content-type", CONTENT_TYPE), ("accept-encoding", CONTENT_TYPE)];
     let mut response = io.send(Method::Post, PATH, &headers, body, &context).await?;
     if response.status != 200 {
-        return Err(unexpected_status(&context, &response));
+        return Err(super::io::unexpected_status(io, &context, &mut response).await);
     }
-    check_content_length(
-        &context,
-        response.header("content-length"),
-        response.header("content-encoding"),
-        &response.body,
-    )?;
-    // Decoding gives the body back as it goes: a bootstrap never holds the body and its pages in full.
-    let body = std::mem::take(&mut response.body);
-    let decoded = decode_response_owned(body).map_err(|e| invalid(&context, e.to_string()))?;
-    Ok((context, decoded))
+    let mut reader = PullReader::new(context, bootstrap, limit, response.content_length());
+    while let Some(chunk) = io.next_chunk(&mut response.body, &reader.context).await? {
+        reader.feed(&chunk)?;
+    }
+    reader.end()?;
+    Ok(reader)
 }
 
-/// A body shorter than its `Content-Length` was cut (a cut between two messages would otherwise
-/// decode as a valid, shorter body). Skipped when the body was decompressed on the way.
-fn check_content_length(context: &str, declared: Option<&str>, encoding: Option<&str>, body: &[u8]) -> Result<()> {
-    if encoding.is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity")) {
-        return Ok(());
-    }
-    match declared.and_then(|v| v.trim().parse::<u64>().ok()) {
-        Some(len) if len != body.len() as u64 => {
-            Err(invalid(context, format!("body is {} bytes, content-length says {len}", body.len())))
+/// One `/pull-updates` body being decoded: the header's checks, then each page into a
+/// `PageBatch`, which refuses what the memory limit cannot hold.
+struct PullReader {
+    context: String,
+    bootstrap: bool,
+    limit: u64,
+    declared: Option<u64>,
+    received: u64,
+    decoder: ResponseDecoder,
+    header: PullUpdatesRespProtoBody,
+    replace: bool,
+    db_size_pages: u32,
+    pages: u64,
+    batch: PageBatch,
+}
+
+impl PullReader {
+    fn new(context: String, bootstrap: bool, limit: u64, declared: Option<u64>) -> PullReader {
+        PullReader {
+            context,
+            bootstrap,
+            limit,
+            declared,
+            received: 0,
+            decoder: ResponseDecoder::default(),
+            header: PullUpdatesRespProtoBody::default(),
+            replace: bootstrap,
+            db_size_pages: 0,
+            pages: 0,
+            batch: PageBatch::new(limit),
         }
-        _ => Ok(()),
     }
-}
 
-/// Turns a decoded response into the pages to apply. `bootstrap`: the request had no client
-/// revision, so the pages are a whole database.
-fn into_pull(context: &str, response: PullUpdatesResponse, bootstrap: bool) -> Result<Pull> {
-    let PullUpdatesResponse { header, pages } = response;
-    if header.zstd_encoding.is_some() {
-        return Err(invalid(context, "zstd page encoding is not supported (raw was asked for)".into()));
+    fn feed(&mut self, chunk: &[u8]) -> Result<()> {
+        self.received += chunk.len() as u64;
+        if let Some(len) = self.declared.filter(|&len| self.received > len) {
+            return Err(Error::ResponseTooLarge { context: self.context.clone(), limit: len });
+        }
+        let mut decoder = std::mem::take(&mut self.decoder);
+        let result = decoder.feed(chunk, |item| match item {
+            ResponseItem::Header(header) => self.header(header),
+            ResponseItem::Page(page) => self.page(page),
+        });
+        self.decoder = decoder;
+        result.map_err(|e| in_context(e, &self.context))
     }
-    if header.stream_kind != PullUpdatesStreamKind::Pages as i32 {
-        return Err(invalid(context, format!("stream kind {} is not pages", header.stream_kind)));
-    }
-    let replace = match header.apply_mode {
-        m if m == PullUpdatesApplyMode::Incremental as i32 => bootstrap,
-        m if m == PullUpdatesApplyMode::ReplaceBase as i32 => true,
-        m => return Err(invalid(context, format!("unknown apply mode {m}"))),
-    };
-    if header.server_revision.is_empty() {
-        // An empty revision as a position would make every later pull a bootstrap.
-        return Err(invalid(context, "empty server_revision".into()));
-    }
-    let db_size_pages =
-        u32::try_from(header.db_size).map_err(|_| invalid(context, format!("db_size {} pages", header.db_size)))?;
-    if db_size_pages == 0 && !pages.is_empty() {
-        return Err(invalid(context, format!("db_size 0 with {} pages", pages.len())));
-    }
-    let frames = pages.len() as u64;
-    let pages = pages
-        .into_iter()
-        .map(|p| {
-            if p.encoded_page.len() != PAGE_SIZE {
-                return Err(invalid(
-                    context,
-                    format!("page_id {} is {} bytes, pages are {PAGE_SIZE}", p.page_id, p.encoded_page.len()),
-                ));
-            }
-            // page_id is zero-based; SQLite page numbers are 1-based u32.
-            let pgno = u32::try_from(p.page_id)
-                .ok()
-                .and_then(|id| id.checked_add(1))
-                .ok_or_else(|| invalid(context, format!("page_id {} out of range", p.page_id)))?;
-            Ok(Page { pgno, data: p.encoded_page })
-        })
-        .collect::<Result<Vec<Page>>>()?;
-    let position = Position::Revision(Revision(header.server_revision));
-    Ok(Pull::Pages { committed: CommittedPages { replace, position, db_size_pages, pages }, frames })
-}
 
-fn invalid(context: &str, message: String) -> Error {
-    Error::InvalidResponse { context: context.to_string(), message }
+    /// Checks the header; refuses at once a bootstrap larger than the limit.
+    fn header(&mut self, header: PullUpdatesRespProtoBody) -> Result<()> {
+        if header.zstd_encoding.is_some() {
+            return Err(self.invalid("zstd page encoding is not supported (raw was asked for)".into()));
+        }
+        if header.stream_kind != PullUpdatesStreamKind::Pages as i32 {
+            return Err(self.invalid(format!("stream kind {} is not pages", header.stream_kind)));
+        }
+        self.replace = match header.apply_mode {
+            m if m == PullUpdatesApplyMode::Incremental as i32 => self.bootstrap,
+            m if m == PullUpdatesApplyMode::ReplaceBase as i32 => true,
+            m => return Err(self.invalid(format!("unknown apply mode {m}"))),
+        };
+        if header.server_revision.is_empty() {
+            // An empty revision as a position would make every later pull a bootstrap.
+            return Err(self.invalid("empty server_revision".into()));
+        }
+        self.db_size_pages =
+            u32::try_from(header.db_size).map_err(|_| self.invalid(format!("db_size {} pages", header.db_size)))?;
+        if self.replace {
+            let announced = u64::from(self.db_size_pages) * PAGE_SIZE as u64;
+            self.batch.check_announced(announced).map_err(|o| over_budget(o.needed, self.limit))?;
+        }
+        self.header = header;
+        Ok(())
+    }
+
+    fn page(&mut self, page: PageData) -> Result<()> {
+        self.pages += 1;
+        if self.db_size_pages == 0 || self.pages > u64::from(self.db_size_pages) {
+            return Err(self.invalid(format!("more pages than db_size {}", self.db_size_pages)));
+        }
+        if page.encoded_page.len() != PAGE_SIZE {
+            return Err(self.invalid(format!(
+                "page_id {} is {} bytes, pages are {PAGE_SIZE}",
+                page.page_id,
+                page.encoded_page.len()
+            )));
+        }
+        // page_id is zero-based; SQLite page numbers are 1-based u32.
+        let pgno = u32::try_from(page.page_id)
+            .ok()
+            .and_then(|id| id.checked_add(1))
+            .ok_or_else(|| self.invalid(format!("page_id {} out of range", page.page_id)))?;
+        self.batch.add(pgno, page.encoded_page).map_err(|o| over_budget(o.needed, self.limit))
+    }
+
+    /// The body ended: it must have ended between messages, after a header, at its declared length.
+    fn end(&mut self) -> Result<()> {
+        self.decoder.finish().map_err(|e| self.invalid(e.to_string()))?;
+        if let Some(len) = self.declared.filter(|&len| len != self.received) {
+            return Err(self.invalid(format!("body is {} bytes, content-length says {len}", self.received)));
+        }
+        Ok(())
+    }
+
+    fn into_pull(mut self) -> Result<Pull> {
+        self.batch.commit(self.db_size_pages, self.pages);
+        let position = Position::Revision(Revision(self.header.server_revision.clone()));
+        let (committed, frames) = self
+            .batch
+            .into_committed(self.replace, position)
+            .ok_or_else(|| Error::InvalidResponse { context: self.context.clone(), message: "no commit".into() })?;
+        Ok(Pull::Pages { committed, frames, over_limit: None })
+    }
+
+    fn invalid(&self, message: String) -> Error {
+        Error::InvalidResponse { context: self.context.clone(), message }
+    }
 }
 
 #[cfg(test)]

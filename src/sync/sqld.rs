@@ -1,16 +1,18 @@
 //! sqld's replication protocol: gRPC-Web `wal_log.ReplicationLog` (`Hello`, `BatchLogEntries`,
-//! `Snapshot`). Keeps the session token; verifies every frame's rolling CRC-64; hands the replica
-//! whole transactions only (frames after the last commit frame of a batch are dropped and fetched
-//! again); starts over from frame 0 when the primary's `log_id` is not the replica's.
+//! `Snapshot`). Keeps the session token; verifies every frame's rolling CRC-64 as it arrives;
+//! hands the replica whole transactions only (frames after the last commit frame of a batch are
+//! dropped and fetched again); starts over from frame 0 when the primary's `log_id` is not the
+//! replica's. Frames are decoded from the body as it arrives into a `PageBatch`, which stops the
+//! read when the memory limit is reached.
 
-use super::grpc::{call, status_error};
+use super::grpc::{call, call_frames, status_error};
 use super::io::Io;
-use super::{Protocol, ProtocolKind, Pull};
+use super::{over_budget, PageBatch, Protocol, ProtocolKind, Pull};
 use crate::error::{Error, Result};
 use crate::protocol::frame::Frame;
-use crate::protocol::replication_log::{self as wal_log, decode_message, HelloRequest, HelloResponse, LogOffset};
+use crate::protocol::replication_log::LogOffset;
+use crate::protocol::replication_log::{self as wal_log, decode_message, FramesLayout, HelloRequest, HelloResponse};
 use crate::protocol::{FrameNo, LogId, Position};
-use crate::replica::{CommittedPages, Page};
 use crate::transport::BoxFuture;
 
 /// How many times one pull re-handshakes after `NO_HELLO` before giving up.
@@ -28,6 +30,52 @@ pub struct Sqld {
     session: Option<Session>,
     /// The last commit frame handed out and its checksum, to link the next batch's chain.
     chain: Option<(u64, u64)>,
+}
+
+/// Checks frames of one `BatchLogEntries` reply as they arrive: consecutive numbers from `next`,
+/// a linked CRC-64 chain, pages grouped by commit.
+struct BatchReader<'a> {
+    context: &'a str,
+    next: u64,
+    prev: Option<u64>,
+    count: u64,
+    batch: PageBatch,
+    /// The last commit frame read: number and checksum.
+    commit: Option<(u64, u64)>,
+    over_limit: Option<u64>,
+}
+
+impl BatchReader<'_> {
+    fn frame(&mut self, frame: Frame) -> Result<()> {
+        let expected = self.next + self.count;
+        if frame.header.frame_no != expected {
+            return Err(Error::InvalidResponse {
+                context: self.context.to_string(),
+                message: format!("frame {} where {expected} was due", frame.header.frame_no),
+            });
+        }
+        // A log that was compacted starts a new chain seeded with 0 (observed on sqld 0.24.33).
+        let first = self.count == 0;
+        let linked = match self.prev {
+            Some(p) => frame.verify_checksum(p) || (first && frame.verify_checksum(0)),
+            None => first,
+        };
+        if !linked {
+            return Err(Error::ChecksumMismatch { context: self.context.to_string(), frame_no: expected });
+        }
+        self.prev = Some(frame.header.checksum);
+        self.count += 1;
+        let header = frame.header;
+        if let Err(over) = self.batch.add(header.page_no, frame.page) {
+            self.over_limit = Some(over.needed);
+            return Err(over_budget(over.needed, self.batch.limit()));
+        }
+        if header.is_commit() {
+            self.batch.commit(header.size_after, self.count);
+            self.commit = Some((header.frame_no, header.checksum));
+        }
+        Ok(())
+    }
 }
 
 impl Sqld {
@@ -51,7 +99,7 @@ impl Sqld {
         Ok(session)
     }
 
-    async fn pull_frames(&mut self, io: &Io<'_>, position: Option<&Position>) -> Result<Pull> {
+    async fn pull_frames(&mut self, io: &Io<'_>, position: Option<&Position>, limit: u64) -> Result<Pull> {
         for _ in 0..HELLO_ATTEMPTS {
             let session = match &self.session {
                 Some(s) => s.clone(),
@@ -64,11 +112,35 @@ impl Sqld {
             let context = format!("sqld BatchLogEntries({next})");
             let path = format!("{}/BatchLogEntries", wal_log::SERVICE_PATH);
             let offset = LogOffset { next_offset: next, wal_flavor: None };
-            match call(io, &path, &offset, Some(&session.token), &context).await? {
-                Ok(messages) => return self.frames_to_pull(&context, &session, next, replace, &messages),
+            let prev = match (next, self.chain) {
+                (0, _) => Some(0),
+                (n, Some((frame_no, checksum))) if frame_no + 1 == n => Some(checksum),
+                _ => None,
+            };
+            let mut reader = BatchReader {
+                context: &context,
+                next,
+                prev,
+                count: 0,
+                batch: PageBatch::new(limit),
+                commit: None,
+                over_limit: None,
+            };
+            let outcome =
+                call_frames(io, &path, &offset, &session.token, FramesLayout::Batch, &context, |f| reader.frame(f))
+                    .await;
+            let status = match outcome {
+                Ok(status) => status,
+                // Stopped by the memory limit: whatever whole transactions came first still count.
+                Err(e) if reader.over_limit.is_some() && !reader.batch.has_commit() => return Err(e),
+                Err(_) if reader.over_limit.is_some() => Ok(()),
+                Err(e) => return Err(e),
+            };
+            match status {
+                Ok(()) => return self.finish_batch(reader, &session, replace),
                 Err(status) if status.message.contains(wal_log::NO_HELLO) => self.session = None,
                 Err(status) if status.message.contains(wal_log::NEED_SNAPSHOT) => {
-                    return self.snapshot(io, &session, next, replace).await;
+                    return self.snapshot(io, &session, next, replace, limit).await;
                 }
                 Err(status) => return Err(status_error(&context, status)),
             }
@@ -80,78 +152,50 @@ impl Sqld {
         })
     }
 
-    /// Verifies and groups a `BatchLogEntries` reply.
-    fn frames_to_pull(
-        &mut self,
-        context: &str,
-        session: &Session,
-        next: u64,
-        replace: bool,
-        messages: &[Vec<u8>],
-    ) -> Result<Pull> {
-        let frames = decode_frames(messages)?;
-        if frames.is_empty() {
-            return Ok(Pull::UpToDate);
-        }
-        let invalid = |message: String| Error::InvalidResponse { context: context.to_string(), message };
-        let mut prev = match (next, self.chain) {
-            (0, _) => Some(0),
-            (n, Some((frame_no, checksum))) if frame_no + 1 == n => Some(checksum),
-            _ => None,
-        };
-        for (i, frame) in frames.iter().enumerate() {
-            let expected = next + i as u64;
-            if frame.header.frame_no != expected {
-                return Err(invalid(format!("frame {} where {expected} was due", frame.header.frame_no)));
+    /// The whole transactions of a read batch.
+    fn finish_batch(&mut self, reader: BatchReader<'_>, session: &Session, replace: bool) -> Result<Pull> {
+        let BatchReader { context, count, batch, commit, over_limit, .. } = reader;
+        let Some((frame_no, checksum)) = commit else {
+            if count == 0 {
+                return Ok(Pull::UpToDate);
             }
-            // A log that was compacted starts a new chain seeded with 0 (observed on sqld 0.24.33).
-            let linked = match prev {
-                Some(p) => frame.verify_checksum(p) || (i == 0 && frame.verify_checksum(0)),
-                None => i == 0,
-            };
-            if !linked {
-                return Err(Error::ChecksumMismatch { context: context.to_string(), frame_no: expected });
-            }
-            prev = Some(frame.header.checksum);
-        }
-        let Some(last_commit) = frames.iter().rposition(|f| f.header.is_commit()) else {
-            return Err(invalid(format!("{} frames without a commit frame", frames.len())));
+            return Err(Error::InvalidResponse {
+                context: context.to_string(),
+                message: format!("{count} frames without a commit frame"),
+            });
         };
-        let commit = frames[last_commit].header;
-        self.chain = Some((commit.frame_no, commit.checksum));
-        let count = last_commit as u64 + 1;
-        let pages =
-            frames.into_iter().take(last_commit + 1).map(|f| Page { pgno: f.header.page_no, data: f.page }).collect();
-        let committed = CommittedPages {
-            replace,
-            position: Position::Sqld { log_id: session.log_id, frame_no: FrameNo(commit.frame_no) },
-            db_size_pages: commit.size_after,
-            pages,
-        };
-        Ok(Pull::Pages { committed, frames: count })
+        self.chain = Some((frame_no, checksum));
+        let position = Position::Sqld { log_id: session.log_id, frame_no: FrameNo(frame_no) };
+        let Some((committed, frames)) = batch.into_committed(replace, position) else { return Ok(Pull::UpToDate) };
+        Ok(Pull::Pages { committed, frames, over_limit })
     }
 
-    /// `Snapshot(next)` after `NEED_SNAPSHOT`: every page's newest version as one transaction.
-    async fn snapshot(&mut self, io: &Io<'_>, session: &Session, next: u64, replace: bool) -> Result<Pull> {
+    /// `Snapshot(next)` after `NEED_SNAPSHOT`: every page's newest version as one transaction. sqld
+    /// streams it in descending frame order, so the first version of a page is its newest, and the
+    /// last frame carries the database size.
+    async fn snapshot(&mut self, io: &Io<'_>, session: &Session, next: u64, replace: bool, limit: u64) -> Result<Pull> {
         let context = format!("sqld Snapshot({next})");
         let path = format!("{}/Snapshot", wal_log::SERVICE_PATH);
         let offset = LogOffset { next_offset: next, wal_flavor: None };
-        let messages = match call(io, &path, &offset, Some(&session.token), &context).await? {
-            Ok(m) => m,
-            Err(status) if status.message.contains(wal_log::NO_HELLO) => {
-                self.session = None;
-                return Err(status_error(&context, status));
+        let mut batch = PageBatch::new(limit);
+        let (mut count, mut max, mut size_after) = (0u64, None::<u64>, None);
+        let outcome = call_frames(io, &path, &offset, &session.token, FramesLayout::PerMessage, &context, |f| {
+            count += 1;
+            max = Some(max.map_or(f.header.frame_no, |m| m.max(f.header.frame_no)));
+            if f.header.is_commit() {
+                size_after = Some(f.header.size_after);
             }
-            Err(status) => return Err(status_error(&context, status)),
-        };
-        let mut frames = Vec::with_capacity(messages.len());
-        for m in &messages {
-            let frame: wal_log::Frame = decode_message("Frame", m)?;
-            frames.push(Frame::decode(&frame.data)?);
+            batch.add_if_absent(f.header.page_no, f.page).map_err(|over| over_budget(over.needed, limit))
+        })
+        .await?;
+        if let Err(status) = outcome {
+            if status.message.contains(wal_log::NO_HELLO) {
+                self.session = None;
+            }
+            return Err(status_error(&context, status));
         }
         let invalid = |message: &str| Error::InvalidResponse { context: context.clone(), message: message.into() };
-        let size_after = frames.iter().find(|f| f.header.is_commit()).map(|f| f.header.size_after);
-        let (Some(size_after), Some(max)) = (size_after, frames.iter().map(|f| f.header.frame_no).max()) else {
+        let (Some(size_after), Some(max)) = (size_after, max) else {
             return Err(invalid("snapshot without a frame carrying the database size"));
         };
         if max < next {
@@ -159,29 +203,12 @@ impl Sqld {
         }
         // The snapshot's frames carry checksums of the original log; the chain restarts after it.
         self.chain = None;
-        let count = frames.len() as u64;
-        // Descending frame_no: reverse so that, should a page repeat, its newest version is last.
-        let pages = frames.into_iter().rev().map(|f| Page { pgno: f.header.page_no, data: f.page }).collect();
-        let committed = CommittedPages {
-            replace,
-            position: Position::Sqld { log_id: session.log_id, frame_no: FrameNo(max) },
-            db_size_pages: size_after,
-            pages,
-        };
-        Ok(Pull::Pages { committed, frames: count })
+        batch.commit(size_after, count);
+        let position = Position::Sqld { log_id: session.log_id, frame_no: FrameNo(max) };
+        let (committed, frames) =
+            batch.into_committed(replace, position).ok_or_else(|| invalid("snapshot without pages"))?;
+        Ok(Pull::Pages { committed, frames, over_limit: None })
     }
-}
-
-/// The frames of a `BatchLogEntries` reply (normally one `Frames` message).
-fn decode_frames(messages: &[Vec<u8>]) -> Result<Vec<Frame>> {
-    let mut out = Vec::new();
-    for m in messages {
-        let batch: wal_log::Frames = decode_message("Frames", m)?;
-        for frame in batch.frames {
-            out.push(Frame::decode(&frame.data)?);
-        }
-    }
-    Ok(out)
 }
 
 impl Protocol for Sqld {
@@ -189,7 +216,12 @@ impl Protocol for Sqld {
         ProtocolKind::Sqld
     }
 
-    fn pull<'a>(&'a mut self, io: &'a Io<'a>, position: Option<&'a Position>) -> BoxFuture<'a, Result<Pull>> {
-        Box::pin(self.pull_frames(io, position))
+    fn pull<'a>(
+        &'a mut self,
+        io: &'a Io<'a>,
+        position: Option<&'a Position>,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<Pull>> {
+        Box::pin(self.pull_frames(io, position, limit))
     }
 }

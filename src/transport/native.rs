@@ -1,15 +1,49 @@
-//! The native `Transport`: blocking HTTP/1.1 (ureq, no TLS) inside a ready future, plus `block_on`
+//! The native `Transport`: blocking HTTP/1.1 (ureq, no TLS) inside ready futures, plus `block_on`
 //! to drive the core's futures from synchronous code. For tests, benchmarks and native embedding;
-//! not compiled for wasm.
+//! not compiled for wasm. The body is read from the socket chunk by chunk as the caller asks; the
+//! request's timeout covers the whole exchange (ureq's overall timeout).
 
 use std::io::Read;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::{BoxFuture, Request, Response, Transport, TransportError};
+use super::{Body, BodyStream, BoxFuture, Request, Response, Transport, TransportError};
 
 /// HTTP over the operating system's sockets.
 #[derive(Debug, Default, Clone)]
 pub struct NativeTransport;
+
+/// A body read from the socket.
+struct SocketBody {
+    reader: Box<dyn Read + Send + Sync>,
+    timeout_ms: u32,
+    done: bool,
+}
+
+impl BodyStream for SocketBody {
+    fn next_chunk(&mut self) -> BoxFuture<'_, Result<Option<Vec<u8>>, TransportError>> {
+        let result = if self.done {
+            Ok(None)
+        } else {
+            // 64 KiB at a time: well under MAX_CHUNK.
+            let mut chunk = vec![0u8; 64 << 10];
+            match self.reader.read(&mut chunk) {
+                Ok(0) => {
+                    self.done = true;
+                    Ok(None)
+                }
+                Ok(n) => {
+                    chunk.truncate(n);
+                    Ok(Some(chunk))
+                }
+                Err(e) => {
+                    self.done = true;
+                    Err(classify(&e.to_string(), self.timeout_ms))
+                }
+            }
+        };
+        Box::pin(std::future::ready(result))
+    }
+}
 
 impl NativeTransport {
     fn send_blocking(&self, request: Request) -> Result<Response, TransportError> {
@@ -30,9 +64,8 @@ impl NativeTransport {
             .into_iter()
             .filter_map(|n| response.header(&n).map(|v| (n.clone(), v.to_string())))
             .collect();
-        let mut body = Vec::new();
-        response.into_reader().read_to_end(&mut body).map_err(|e| classify(&e.to_string(), request.timeout_ms))?;
-        Ok(Response { status, headers, body })
+        let body = SocketBody { reader: response.into_reader(), timeout_ms: request.timeout_ms, done: false };
+        Ok(Response { status, headers, body: Body::new(body) })
     }
 }
 

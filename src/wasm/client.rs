@@ -125,6 +125,8 @@ impl WasmClient {
             sync_protocol: convert::get_string(&config, "syncProtocol")?,
             memory_budget_bytes: convert::get_number(&config, "memoryBudgetBytes")?.map(|n| n as u64),
             timeout_ms: convert::get_number(&config, "timeoutMs")?.map(|n| n as u32),
+            max_response_bytes: convert::get_number(&config, "maxResponseBytes")?.map(|n| n as u64),
+            concurrency: convert::get_number(&config, "concurrency")?.map(|n| n as u32),
             encryption_key: !(encryption.is_undefined() || encryption.is_null()),
         };
         let client = Client::new(&config).map_err(reject)?;
@@ -283,5 +285,11 @@ impl WasmClient {
     #[wasm_bindgen(getter, js_name = memoryBytes)]
     pub fn memory_bytes(&self) -> f64 {
         self.client.memory_bytes() as f64
+    }
+
+    /// The size of the wasm instance's linear memory (it only ever grows).
+    #[wasm_bindgen(getter, js_name = wasmMemoryBytes)]
+    pub fn wasm_memory_bytes(&self) -> f64 {
+        (core::arch::wasm32::memory_size(0) as f64) * 65536.0
     }
 }

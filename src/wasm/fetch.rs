@@ -1,14 +1,19 @@
 //! `FetchTransport`: the `Transport` over a JS `fetch` function injected from JS (default
-//! `globalThis.fetch`). Each request gets an `AbortController` whose `abort` a `setTimeout` fires
-//! after the request's timeout; the timer is cleared once the whole body has arrived (or failed),
-//! so no timer outlives a request. JS rejections are classified here, once, into `TransportError`.
+//! `globalThis.fetch`), called exactly as `@libsql/client` calls it: with one `Request` object.
+//! Each request gets an `AbortController` whose `abort` a `setTimeout` fires after the request's
+//! timeout; the timer lives as long as the response body is being read and is cleared once the body
+//! has ended, failed or been dropped, so no timer outlives a request. Bodies are read from the
+//! `ReadableStream` chunk by chunk (at most `MAX_CHUNK` bytes copied into wasm memory at a time);
+//! dropping a body before its end cancels the stream. JS rejections are classified here, once,
+//! into `TransportError`.
 
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, RequestInit};
 
-use crate::transport::{BoxFuture, Request, Response, Transport, TransportError};
+use crate::transport::{Body, BodyStream, BoxFuture, Request, Response, Transport, TransportError, MAX_CHUNK};
 
 #[wasm_bindgen]
 extern "C" {
@@ -17,17 +22,9 @@ extern "C" {
 
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
-
-    type AbortController;
-
-    #[wasm_bindgen(constructor)]
-    fn new() -> AbortController;
-
-    #[wasm_bindgen(method, getter)]
-    fn signal(this: &AbortController) -> JsValue;
 }
 
-/// HTTP through a JS `fetch(url, init)` function.
+/// HTTP through a JS `fetch(request)` function.
 #[derive(Debug, Clone)]
 pub struct FetchTransport {
     fetch: Function,
@@ -48,37 +45,49 @@ impl FetchTransport {
     }
 
     async fn send_js(&self, request: Request) -> Result<Response, TransportError> {
-        let controller = AbortController::new();
+        let controller = AbortController::new().map_err(|e| classify(&e, None, request.timeout_ms))?;
         let timer = Timer::start(&controller, request.timeout_ms);
-        let outcome = self.exchange(&request, &controller.signal()).await;
-        drop(timer);
-        outcome.map_err(|e| classify(&e, &controller, request.timeout_ms))
+        match self.exchange(&request, &controller).await {
+            Ok((status, headers, reader)) => {
+                let body =
+                    FetchBody { reader, current: None, at: 0, controller, timeout_ms: request.timeout_ms, timer };
+                Ok(Response { status, headers, body: Body::new(body) })
+            }
+            Err(e) => Err(classify(&e, Some(&controller), request.timeout_ms)),
+        }
     }
 
-    /// One request and its whole body; any rejection comes back as the raw JS value.
-    async fn exchange(&self, request: &Request, signal: &JsValue) -> Result<Response, JsValue> {
-        let init = Object::new();
-        Reflect::set(&init, &"method".into(), &request.method.as_str().into())?;
-        let headers: Array =
-            request.headers.iter().map(|(n, v)| Array::of2(&JsValue::from_str(n), &JsValue::from_str(v))).collect();
-        Reflect::set(&init, &"headers".into(), &headers)?;
-        if !request.body.is_empty() {
-            Reflect::set(&init, &"body".into(), &Uint8Array::from(request.body.as_slice()))?;
+    /// Sends the request; returns status, headers and a reader of the body (`None`: no body).
+    async fn exchange(
+        &self,
+        request: &Request,
+        controller: &AbortController,
+    ) -> Result<(u16, Vec<(String, String)>, Option<ReadableStreamDefaultReader>), JsValue> {
+        let headers = Headers::new()?;
+        for (name, value) in &request.headers {
+            headers.append(name, value)?;
         }
-        Reflect::set(&init, &"signal".into(), signal)?;
-        let promise = self.fetch.call2(&js_sys::global(), &JsValue::from_str(&request.url), &init)?;
-        let response = JsFuture::from(Promise::resolve(&promise)).await?;
-        let status = Reflect::get(&response, &"status".into())?.as_f64().unwrap_or(0.0) as u16;
-        let headers = response_headers(&Reflect::get(&response, &"headers".into())?)?;
-        let array_buffer: Function = Reflect::get(&response, &"arrayBuffer".into())?.dyn_into()?;
-        let buffer = JsFuture::from(Promise::resolve(&array_buffer.call0(&response)?)).await?;
-        let body = Uint8Array::new(&buffer).to_vec();
-        Ok(Response { status, headers, body })
+        let init = RequestInit::new();
+        init.set_method(request.method.as_str());
+        init.set_headers(&headers);
+        if !request.body.is_empty() {
+            init.set_body(&Uint8Array::from(request.body.as_slice()));
+        }
+        init.set_signal(Some(&controller.signal()));
+        let js_request = web_sys::Request::new_with_str_and_init(&request.url, &init)?;
+        let promise = self.fetch.call1(&js_sys::global(), &js_request)?;
+        let response: web_sys::Response = JsFuture::from(Promise::resolve(&promise)).await?.dyn_into()?;
+        let headers = response_headers(&response.headers())?;
+        let reader = match response.body() {
+            Some(stream) => Some(stream.get_reader().dyn_into::<ReadableStreamDefaultReader>()?),
+            None => None,
+        };
+        Ok((response.status(), headers, reader))
     }
 }
 
 /// `Headers` (iterable of `[name, value]`) as pairs.
-fn response_headers(headers: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
+fn response_headers(headers: &Headers) -> Result<Vec<(String, String)>, JsValue> {
     let mut out = Vec::new();
     if let Some(iter) = js_sys::try_iter(headers)? {
         for entry in iter {
@@ -91,12 +100,86 @@ fn response_headers(headers: &JsValue) -> Result<Vec<(String, String)>, JsValue>
     Ok(out)
 }
 
+/// A response body read from its `ReadableStream`.
+struct FetchBody {
+    /// `None` once the body has ended or failed.
+    reader: Option<ReadableStreamDefaultReader>,
+    /// The runtime's current chunk and how much of it was handed out.
+    current: Option<Uint8Array>,
+    at: u32,
+    controller: AbortController,
+    timeout_ms: u32,
+    /// Cleared (dropped) when the body ends.
+    timer: Timer,
+}
+
+impl FetchBody {
+    fn end(&mut self) {
+        self.reader = None;
+        self.current = None;
+        self.timer.clear();
+    }
+
+    async fn next(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
+        loop {
+            if let Some(array) = &self.current {
+                let len = array.length();
+                if self.at < len {
+                    let end = self.at.saturating_add(MAX_CHUNK as u32).min(len);
+                    let chunk = array.subarray(self.at, end).to_vec();
+                    self.at = end;
+                    return Ok(Some(chunk));
+                }
+                self.current = None;
+            }
+            let Some(reader) = &self.reader else { return Ok(None) };
+            let result = match JsFuture::from(reader.read()).await {
+                Ok(result) => result,
+                Err(e) => {
+                    let error = classify(&e, Some(&self.controller), self.timeout_ms);
+                    self.end();
+                    return Err(error);
+                }
+            };
+            if Reflect::get(&result, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
+                self.end();
+                return Ok(None);
+            }
+            match Reflect::get(&result, &"value".into()).ok().and_then(|v| v.dyn_into::<Uint8Array>().ok()) {
+                Some(array) => {
+                    self.current = Some(array);
+                    self.at = 0;
+                }
+                None => {
+                    self.end();
+                    return Err(TransportError::Network("response body chunk is not a Uint8Array".into()));
+                }
+            }
+        }
+    }
+}
+
+impl BodyStream for FetchBody {
+    fn next_chunk(&mut self) -> BoxFuture<'_, Result<Option<Vec<u8>>, TransportError>> {
+        Box::pin(self.next())
+    }
+}
+
+impl Drop for FetchBody {
+    fn drop(&mut self) {
+        // Not read to the end: release the connection instead of letting the rest arrive.
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.cancel();
+        }
+    }
+}
+
 /// A rejection is a timeout when our controller fired (or the runtime says so); anything else is a
 /// network error described by the JS error's name and message.
-fn classify(error: &JsValue, controller: &AbortController, timeout_ms: u32) -> TransportError {
+fn classify(error: &JsValue, controller: Option<&AbortController>, timeout_ms: u32) -> TransportError {
     let name = Reflect::get(error, &"name".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
-    let aborted = Reflect::get(&controller.signal(), &"aborted".into()).ok().and_then(|v| v.as_bool());
-    if aborted == Some(true) || name == "TimeoutError" {
+    let aborted = controller.is_some_and(|c| c.signal().aborted());
+    if aborted || name == "TimeoutError" {
         return TransportError::Timeout(timeout_ms);
     }
     let message = Reflect::get(error, &"message".into()).ok().and_then(|v| v.as_string());
@@ -115,6 +198,7 @@ struct Timer {
 
 impl Timer {
     fn start(controller: &AbortController, timeout_ms: u32) -> Timer {
+        // `abort` bound to its controller: a plain JS function, no Rust closure to keep alive.
         let abort = Reflect::get(controller, &"abort".into())
             .ok()
             .and_then(|f| f.dyn_into::<Function>().ok())
@@ -125,13 +209,18 @@ impl Timer {
         };
         Timer { id }
     }
+
+    fn clear(&mut self) {
+        if !self.id.is_undefined() {
+            clear_timeout(&self.id);
+            self.id = JsValue::UNDEFINED;
+        }
+    }
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        if !self.id.is_undefined() {
-            clear_timeout(&self.id);
-        }
+        self.clear();
     }
 }
 

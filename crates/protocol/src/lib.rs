@@ -4,7 +4,10 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod base64;
+pub mod chunks;
 pub mod crc64;
+pub mod db_header;
+pub mod db_image;
 pub mod error;
 pub mod frame;
 pub mod grpc_web;
@@ -14,6 +17,7 @@ pub mod proxy;
 pub mod pull_updates;
 pub mod replication_log;
 pub mod sqlite_code;
+pub mod varint;
 pub mod wal_frame;
 
 pub use error::{Error, Result};

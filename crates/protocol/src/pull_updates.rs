@@ -233,9 +233,12 @@ pub fn decode_response(body: &[u8]) -> Result<PullUpdatesResponse> {
     let mut decoder = ResponseDecoder::default();
     let mut header = None;
     let mut pages = Vec::new();
-    decoder.feed(body, |item| match item {
-        ResponseItem::Header(h) => header = Some(h),
-        ResponseItem::Page(p) => pages.push(p),
+    decoder.feed(body, |item| {
+        match item {
+            ResponseItem::Header(h) => header = Some(h),
+            ResponseItem::Page(p) => pages.push(p),
+        }
+        Ok::<_, Error>(())
     })?;
     decoder.finish()?;
     let header = header.ok_or(Error::Truncated { what: "pull-updates response header", needed: 1, got: 0 })?;

@@ -7,6 +7,10 @@
 
 use prost::Message;
 
+mod stream;
+
+pub use stream::{FramesDecoder, FramesItem, FramesLayout, MAX_FRAME_MESSAGE_LEN};
+
 use crate::error::{Error, Result};
 
 /// Path prefix of the service.

@@ -23,6 +23,10 @@
 use crate::error::{Error, Result};
 use crate::frame::{arr4, is_valid_page_size};
 
+mod stream;
+
+pub use stream::WalFrameDecoder;
+
 /// Size of the WAL file header.
 pub const WAL_HEADER_LEN: usize = 32;
 /// Size of a WAL frame header.

@@ -6,8 +6,9 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use super::*;
 use crate::protocol::pull_updates::{
-    PageData, PageSetRawEncodingProto, PageSetZstdEncodingProto, PullUpdatesRespProtoBody,
+    encode_response, PageSetRawEncodingProto, PageSetZstdEncodingProto, PullUpdatesResponse,
 };
+use crate::replica::CommittedPages;
 
 fn response(revision: &str, db_size: u64, page_ids: &[u64]) -> PullUpdatesResponse {
     PullUpdatesResponse {
@@ -21,9 +22,23 @@ fn response(revision: &str, db_size: u64, page_ids: &[u64]) -> PullUpdatesRespon
     }
 }
 
+/// Decodes `r` as a body read in 1000-byte chunks, with a 1 GiB limit.
+fn into_pull(context: &str, r: PullUpdatesResponse, bootstrap: bool) -> Result<Pull> {
+    read(context, &encode_response(&r.header, &r.pages), bootstrap, 1 << 30, None)
+}
+
+fn read(context: &str, body: &[u8], bootstrap: bool, limit: u64, declared: Option<u64>) -> Result<Pull> {
+    let mut reader = PullReader::new(context.into(), bootstrap, limit, declared);
+    for chunk in body.chunks(1000) {
+        reader.feed(chunk)?;
+    }
+    reader.end()?;
+    reader.into_pull()
+}
+
 fn committed(pull: Pull) -> (CommittedPages, u64) {
     match pull {
-        Pull::Pages { committed, frames } => (committed, frames),
+        Pull::Pages { committed, frames, over_limit: None } => (committed, frames),
         other => panic!("expected pages, got {other:?}"),
     }
 }
@@ -35,8 +50,8 @@ fn into_pull_maps_zero_based_ids_revision_and_size() {
     assert!(!c.replace);
     assert_eq!(c.position, Position::Revision(Revision("24".into())));
     assert_eq!(c.db_size_pages, 8);
-    assert_eq!(c.pages.iter().map(|p| p.pgno).collect::<Vec<_>>(), [2, 7, 1]);
-    assert_eq!(c.pages[0].data, vec![1; PAGE_SIZE]);
+    assert_eq!(c.pages.iter().map(|p| p.pgno).collect::<Vec<_>>(), [1, 2, 7]);
+    assert_eq!(c.pages[1].data, vec![1; PAGE_SIZE]);
 }
 
 #[test]
@@ -81,11 +96,36 @@ fn into_pull_rejects_what_cannot_be_applied() {
 }
 
 #[test]
-fn content_length_mismatch_is_a_cut_body() {
-    assert!(check_content_length("c", Some("10"), None, &[0; 10]).is_ok());
-    assert!(check_content_length("c", None, None, &[0; 10]).is_ok());
-    assert!(check_content_length("c", Some("12"), Some("gzip"), &[0; 10]).is_ok(), "decompressed");
-    let err = check_content_length("c", Some("12"), Some("identity"), &[0; 10]).unwrap_err();
+fn content_length_mismatch_is_a_cut_or_overlong_body() {
+    let r = response("5", 2, &[0]);
+    let body = encode_response(&r.header, &r.pages);
+    let len = body.len() as u64;
+    assert!(read("c", &body, false, 1 << 30, Some(len)).is_ok());
+    let err = read("c", &body, false, 1 << 30, Some(len + 2)).unwrap_err();
     assert_eq!(err.code(), "SYNC_INVALID_RESPONSE");
-    assert!(check_content_length("c", Some("12"), None, &[0; 10]).is_err());
+    let err = read("c", &body, false, 1 << 30, Some(len - 2)).unwrap_err();
+    assert_eq!(err.code(), "RESPONSE_TOO_LARGE");
+}
+
+#[test]
+fn a_bootstrap_over_the_limit_is_refused_from_its_header() {
+    let r = response("9", 100, &(0..100).collect::<Vec<_>>());
+    let body = encode_response(&r.header, &r.pages);
+    // The header alone announces 100 pages: refused before the first page is read.
+    let mut reader = PullReader::new("c".into(), true, 99 * PAGE_SIZE as u64, None);
+    let header_len = encode_response(&r.header, &[]).len();
+    let err = reader.feed(&body[..header_len]).unwrap_err();
+    assert_eq!(err.code(), "REPLICA_MEMORY_BUDGET");
+    assert_eq!(reader.pages, 0);
+    // An incremental pull is stopped as its pages pass the limit.
+    let err = read("c", &body, false, 10 * PAGE_SIZE as u64, None).unwrap_err();
+    assert_eq!(err.code(), "REPLICA_MEMORY_BUDGET");
+    assert!(read("c", &body, true, 100 * PAGE_SIZE as u64, None).is_ok());
+}
+
+#[test]
+fn more_pages_than_db_size_is_not_a_legitimate_answer() {
+    let r = response("9", 2, &[0, 1, 0]);
+    let err = into_pull("c", r, false).unwrap_err();
+    assert_eq!(err.code(), "SYNC_INVALID_RESPONSE");
 }

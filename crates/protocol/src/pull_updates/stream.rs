@@ -6,14 +6,13 @@
 use prost::Message;
 
 use super::{PageData, PullUpdatesRespProtoBody};
+use crate::chunks::Pending;
 use crate::error::{Error, Result};
+use crate::varint::{read_varint, Varint, MAX_VARINT_LEN};
 
 /// The longest message the decoder accepts (16 MiB). A `PageData` is about 4 KiB; a header with
 /// MVCC metadata or a zstd dictionary list is still far below this. A larger length is garbage.
 pub const MAX_MESSAGE_LEN: usize = 16 << 20;
-
-/// A varint needs at most 10 bytes for 64 bits.
-const MAX_VARINT_LEN: usize = 10;
 
 /// One decoded message of a response body.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +29,7 @@ pub enum ResponseItem {
 #[derive(Debug, Default)]
 pub struct ResponseDecoder {
     /// Bytes of an incomplete message carried over from earlier chunks.
-    pending: Vec<u8>,
+    pending: Pending,
     /// The header has been decoded.
     seen_header: bool,
     /// An earlier call failed.
@@ -39,22 +38,20 @@ pub struct ResponseDecoder {
 
 impl ResponseDecoder {
     /// Decodes every complete message in `pending ‖ chunk`, calling `on_item` for each, and keeps
-    /// the incomplete rest for the next call.
-    pub fn feed(&mut self, chunk: &[u8], mut on_item: impl FnMut(ResponseItem)) -> Result<()> {
+    /// the incomplete rest for the next call. The callback may stop the decoder with an error of
+    /// its own type, which `feed` returns.
+    pub fn feed<E: From<Error>>(
+        &mut self,
+        chunk: &[u8],
+        mut on_item: impl FnMut(ResponseItem) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         if self.failed {
-            return Err(Error::InvalidField { field: "pull-updates body", value: "input after a decode error".into() });
+            return Err(
+                Error::InvalidField { field: "pull-updates body", value: "input after a decode error".into() }.into()
+            );
         }
-        let result = if self.pending.is_empty() {
-            // Fast path (a whole body in one chunk): decode in place, copy only the tail.
-            self.decode_all(chunk, &mut on_item).map(|used| self.pending.extend_from_slice(&chunk[used..]))
-        } else {
-            let mut buf = std::mem::take(&mut self.pending);
-            buf.extend_from_slice(chunk);
-            self.decode_all(&buf, &mut on_item).map(|used| {
-                buf.drain(..used);
-                self.pending = buf;
-            })
-        };
+        self.pending.push(chunk);
+        let result = self.decode_pending(&mut on_item);
         self.failed = result.is_err();
         result
     }
@@ -62,7 +59,7 @@ impl ResponseDecoder {
     /// Checks that the body ended between messages and held a header.
     pub fn finish(&self) -> Result<()> {
         if !self.pending.is_empty() {
-            let needed = match read_varint(&self.pending) {
+            let needed = match read_varint(self.pending.bytes()) {
                 Varint::Value(len, n) => usize::try_from(len).ok().and_then(|len| len.checked_add(n)),
                 _ => self.pending.len().checked_add(1),
             };
@@ -83,32 +80,35 @@ impl ResponseDecoder {
         self.pending.len()
     }
 
-    /// Decodes the complete messages at the start of `buf`; returns how many bytes they used.
-    fn decode_all(&mut self, buf: &[u8], on_item: &mut impl FnMut(ResponseItem)) -> Result<usize> {
-        let mut at = 0;
+    /// Decodes the complete messages held.
+    fn decode_pending<E: From<Error>>(
+        &mut self,
+        on_item: &mut impl FnMut(ResponseItem) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         loop {
-            let rest = &buf[at..];
+            let rest = self.pending.bytes();
             let (len, prefix) = match read_varint(rest) {
-                Varint::Incomplete => return Ok(at),
-                Varint::Invalid => return Err(invalid_len("a varint longer than 64 bits")),
+                Varint::Incomplete => return Ok(()),
+                Varint::Invalid => return Err(invalid_len("a varint longer than 64 bits").into()),
                 Varint::Value(len, prefix) => (len, prefix),
             };
             let len = match usize::try_from(len) {
                 Ok(len) if len <= MAX_MESSAGE_LEN => len,
-                _ => return Err(invalid_len(&format!("{len} bytes is over the {MAX_MESSAGE_LEN}-byte limit"))),
+                _ => return Err(invalid_len(&format!("{len} bytes is over the {MAX_MESSAGE_LEN}-byte limit")).into()),
             };
             // `prefix <= 10` and `len <= MAX_MESSAGE_LEN`: cannot overflow, checked anyway.
             let Some(end) = prefix.checked_add(len).filter(|&end| end <= rest.len()) else {
-                return Ok(at);
+                return Ok(());
             };
             let message = &rest[prefix..end];
-            if self.seen_header {
-                on_item(ResponseItem::Page(decode("PageData", message)?));
+            let item = if self.seen_header {
+                ResponseItem::Page(decode("PageData", message)?)
             } else {
-                on_item(ResponseItem::Header(decode("PullUpdatesRespProtoBody", message)?));
-                self.seen_header = true;
-            }
-            at += end;
+                ResponseItem::Header(decode("PullUpdatesRespProtoBody", message)?)
+            };
+            self.seen_header = true;
+            self.pending.consume(end);
+            on_item(item)?;
         }
     }
 }
@@ -158,36 +158,6 @@ fn invalid_len(value: &str) -> Error {
     Error::InvalidField { field: "pull-updates message length", value: value.to_string() }
 }
 
-/// The outcome of reading a varint at the start of a buffer.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) enum Varint {
-    /// The value and the bytes it took.
-    Value(u64, usize),
-    /// The buffer ends inside the varint.
-    Incomplete,
-    /// More than 64 bits.
-    Invalid,
-}
-
-pub(super) fn read_varint(buf: &[u8]) -> Varint {
-    let mut value = 0u64;
-    for (i, &b) in buf.iter().take(MAX_VARINT_LEN).enumerate() {
-        // The 10th byte holds bit 63 only; anything more (or a continuation) overflows.
-        if i == MAX_VARINT_LEN - 1 && b > 1 {
-            return Varint::Invalid;
-        }
-        value |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return Varint::Value(value, i + 1);
-        }
-    }
-    if buf.len() >= MAX_VARINT_LEN {
-        Varint::Invalid
-    } else {
-        Varint::Incomplete
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #[cfg(target_arch = "wasm32")]
@@ -196,26 +166,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn varint_reads_edges_and_rejects_overflow() {
-        assert_eq!(read_varint(&[]), Varint::Incomplete);
-        assert_eq!(read_varint(&[0]), Varint::Value(0, 1));
-        assert_eq!(read_varint(&[0x83, 0x20]), Varint::Value(4099, 2));
-        assert_eq!(read_varint(&[0x83]), Varint::Incomplete);
-        let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
-        assert_eq!(read_varint(&max), Varint::Value(u64::MAX, 10));
-        let over = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02];
-        assert_eq!(read_varint(&over), Varint::Invalid);
-        assert_eq!(read_varint(&[0xff; 11]), Varint::Invalid);
-        assert_eq!(read_varint(&[0xff; 9]), Varint::Incomplete);
-    }
-
-    #[test]
     fn decoder_huge_length_is_an_error_not_a_wait() {
         // 2^35: larger than a 32-bit usize and than the limit.
         let mut d = ResponseDecoder::default();
-        let err = d.feed(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x01], |_| {}).unwrap_err();
+        let err = d.feed(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x01], |_| Ok::<_, Error>(())).unwrap_err();
         assert_eq!(err.code(), "INVALID_FIELD");
         // Poisoned afterwards.
-        assert!(d.feed(&[0x00], |_| {}).is_err());
+        assert!(d.feed(&[0x00], |_| Ok::<_, Error>(())).is_err());
     }
 }

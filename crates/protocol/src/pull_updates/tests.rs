@@ -141,7 +141,12 @@ fn response_every_field_round_trips_whole_and_byte_by_byte() {
     let mut decoder = ResponseDecoder::default();
     let mut items = Vec::new();
     for b in &body {
-        decoder.feed(std::slice::from_ref(b), |i| items.push(i)).unwrap();
+        decoder
+            .feed(std::slice::from_ref(b), |i| {
+                items.push(i);
+                Ok::<_, crate::Error>(())
+            })
+            .unwrap();
     }
     decoder.finish().unwrap();
     assert_eq!(decoder.buffered(), 0);
@@ -162,6 +167,7 @@ fn decoder_chunks_of_any_size_give_the_fixture_pages() {
                     if let ResponseItem::Page(p) = i {
                         pages.push(p)
                     }
+                    Ok::<_, crate::Error>(())
                 })
                 .unwrap();
             assert!(decoder.buffered() <= 4104, "holds back at most one message");
@@ -221,7 +227,9 @@ fn message_boundaries(body: &[u8]) -> Vec<usize> {
     let mut at = 0;
     let mut out = Vec::new();
     while at < body.len() {
-        let stream::Varint::Value(len, n) = stream::read_varint(&body[at..]) else { panic!("bad fixture") };
+        let crate::varint::Varint::Value(len, n) = crate::varint::read_varint(&body[at..]) else {
+            panic!("bad fixture")
+        };
         at += n + len as usize;
         out.push(at);
     }
