@@ -6,12 +6,13 @@
 #   3. wasm-opt -Oz from npm binaryen (package-lock.json). NOT the apt binaryen 108: it rewrites the
 #      externref table as anyref and initSync then fails with `WebAssembly.Table.set(): Argument 1 is
 #      invalid for table`.
-#   4. size budget: the gzipped .wasm must stay under WASM_GZIP_BUDGET bytes (600 KB)
+#   4. size budget: the gzipped .wasm must stay under WASM_GZIP_BUDGET bytes (620 KB; local databases
+#      and trap recovery took it from 579 KB to 593 KB, streaming bodies to 606 KB)
 # Honours CARGO_TARGET_DIR (default target/). `npm run build` runs this, then compiles js/ to dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-budget=${WASM_GZIP_BUDGET:-600000}
+budget=${WASM_GZIP_BUDGET:-620000}
 target_dir=${CARGO_TARGET_DIR:-target}
 out=pkg
 
