@@ -13,7 +13,8 @@ export default defineConfig({
   plugins: [
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
-      miniflare: { bindings: { PRIMARY_URL: primaryUrl, TURSO_URL: tursoUrl } },
+      // nodejs_compat: node:fs (workerd's virtual /tmp) for Drizzle's migrator in tests/workerd/orm.test.ts.
+      miniflare: { bindings: { PRIMARY_URL: primaryUrl, TURSO_URL: tursoUrl }, compatibilityFlags: ["nodejs_compat"] },
     }),
   ],
   test: {

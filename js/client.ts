@@ -15,9 +15,13 @@ import type {
   Value,
 } from "@libsql/core/api";
 import { ResultSetImpl } from "@libsql/core/util";
-import type { WasmClient } from "./wasm.js";
-import { wasm } from "./wasm.js";
+import { expand } from "./config.js";
+import type { WasmClient, WasmLocalClient } from "./wasm.js";
+import { generation, guard, guardSync, instanceFetch, wasm } from "./wasm.js";
 import { LibsqlBatchError, LibsqlError, mapAsyncErrors, mapErrors } from "./errors.js";
+
+/** What both wasm clients offer (WasmLocalClient adds `local`). */
+type Inner = WasmClient | WasmLocalClient;
 
 /** A LibsqlError's message without the `"<code>: "` prefix its constructor added. */
 function stripCode(e: LibsqlError): string {
@@ -64,7 +68,7 @@ interface RawResult {
   rows: Value[][];
   rowsAffected: number;
   lastInsertRowid: bigint | undefined;
-  bookmark: string | null;
+  bookmark?: string | null;
 }
 
 /** A ResultSet with libsql-edge's `bookmark`: the position the call saw (not enumerable, so the
@@ -82,37 +86,57 @@ function argument(v: unknown): unknown {
   throw new TypeError("Unsupported type of value");
 }
 
-function inArgs(a: InArgs | undefined): InArgs | undefined {
+/** One argument as the local (sqlite3/libsql) @libsql/client binds it: booleans follow intMode,
+ * a Date is its epoch milliseconds, and only numbers, strings, bigints, buffers and null pass. */
+function localArgument(v: unknown, intMode: IntMode): unknown {
+  if (typeof v === "number" && !Number.isFinite(v)) {
+    throw new RangeError("Only finite numbers (not Infinity or NaN) can be passed as arguments");
+  }
+  if (typeof v === "bigint" && (v < -(2n ** 63n) || v >= 2n ** 63n)) {
+    throw new RangeError("bigint is too large to be represented as a 64-bit integer and passed as argument");
+  }
+  if (typeof v === "boolean") return intMode === "bigint" ? BigInt(v) : intMode === "string" ? (v ? "1" : "0") : +v;
+  if (v instanceof Date) return v.valueOf();
+  if (v === undefined) throw new TypeError("undefined cannot be passed as argument to the database");
+  if (v === null || ["number", "bigint", "string"].includes(typeof v) || v instanceof ArrayBuffer || v instanceof Uint8Array) return v;
+  throw new Error("SQLite3 can only bind numbers, strings, bigints, buffers, and null");
+}
+
+/** How a client converts arguments: null for a remote or replica client (Hrana rules). */
+type LocalRules = IntMode | null;
+
+function inArgs(a: InArgs | undefined, local: LocalRules): InArgs | undefined {
   if (a === undefined || a === null) return a;
-  if (Array.isArray(a)) return a.map(argument) as InArgs;
+  const one = (v: unknown) => (local === null ? argument(v) : localArgument(v, local));
+  if (Array.isArray(a)) return a.map(one) as InArgs;
   if (typeof a === "object") {
-    return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, argument(v)])) as InArgs;
+    return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, one(v)])) as InArgs;
   }
   return a;
 }
 
-function statement(s: InStatement): { sql: string; args?: InArgs } {
+function statement(s: InStatement, local: LocalRules): { sql: string; args?: InArgs } {
   if (typeof s === "string") return { sql: s };
-  if (typeof s === "object" && s !== null && typeof s.sql === "string") return { sql: s.sql, args: inArgs(s.args) };
+  if (typeof s === "object" && s !== null && typeof s.sql === "string") return { sql: s.sql, args: inArgs(s.args, local) };
   throw new TypeError("A statement must be a string or an object with `sql` and optional `args`");
 }
 
-function intValue(v: Value, intMode: IntMode): Value {
+function intValue(v: Value, intMode: IntMode, local: boolean): Value {
   if (typeof v !== "bigint") return v;
   if (intMode === "bigint") return v;
   if (intMode === "string") return "" + v;
   const n = Number(v);
   if (!Number.isSafeInteger(n)) {
-    throw new RangeError("Received integer which is too large to be safely represented as a JavaScript number");
+    throw new RangeError(`Received integer which ${local ? "cannot" : "is too large to"} be safely represented as a JavaScript number`);
   }
   return n;
 }
 
-function row(columns: string[], values: Value[], intMode: IntMode): Row {
+function row(columns: string[], values: Value[], intMode: IntMode, local: boolean): Row {
   const r: Record<string | number, Value> = {};
   Object.defineProperty(r, "length", { value: values.length });
   for (let i = 0; i < values.length; i++) {
-    const value = intValue(values[i], intMode);
+    const value = intValue(values[i], intMode, local);
     Object.defineProperty(r, i, { value });
     const name = columns[i];
     if (name !== undefined && !Object.hasOwn(r, name)) {
@@ -122,29 +146,74 @@ function row(columns: string[], values: Value[], intMode: IntMode): Row {
   return r as unknown as Row;
 }
 
-function resultSet(raw: RawResult, intMode: IntMode): EdgeResultSet {
-  const rows = raw.rows.map((values) => row(raw.columns, values, intMode));
-  const rs = new ResultSetImpl(raw.columns, raw.columnTypes, rows, raw.rowsAffected, raw.lastInsertRowid);
-  return Object.defineProperty(rs, "bookmark", { value: raw.bookmark }) as EdgeResultSet;
+/** The wasm client a JS client currently uses, rebuilt after a wasm trap re-instantiated the
+ * module (a replica then bootstraps again on its next call; a local database starts afresh). */
+class Handle {
+  private inner: Inner;
+  private built: number;
+  constructor(private readonly make: () => Inner) {
+    this.inner = make();
+    this.built = generation;
+  }
+  /** The current wasm client, rebuilt if the instance it lived in is gone. */
+  get(): Inner {
+    if (this.built !== generation) {
+      this.inner = guardSync(this.make);
+      this.built = generation;
+    }
+    return this.inner;
+  }
+  /** The wasm client as it is, if it still lives (for transactions, which die with it). */
+  live(built: number): Inner | undefined {
+    return built === this.built && built === generation ? this.inner : undefined;
+  }
+  get generation(): number {
+    return this.built;
+  }
+  /** Arguments follow the local client's rules for a local database. */
+  rules(intMode: IntMode): LocalRules {
+    return (this.get() as { local?: boolean }).local ? intMode : null;
+  }
+  call<T>(f: (inner: Inner) => Promise<T>): Promise<T> {
+    return mapAsyncErrors(() => guard(() => f(this.get())));
+  }
 }
+
+function resultSet(raw: RawResult, intMode: IntMode, local: LocalRules): EdgeResultSet {
+  const rows = raw.rows.map((values) => row(raw.columns, values, intMode, local !== null));
+  const rs = new ResultSetImpl(raw.columns, raw.columnTypes, rows, raw.rowsAffected, raw.lastInsertRowid);
+  return Object.defineProperty(rs, "bookmark", { value: raw.bookmark ?? null }) as EdgeResultSet;
+}
+
+const txClosedError = () => new LibsqlError("The transaction is closed", "TRANSACTION_CLOSED");
 
 class EdgeTransaction implements Transaction {
   private closedLocally = false;
 
   constructor(
-    private readonly inner: WasmClient,
+    private readonly handle: Handle,
+    private readonly built: number,
     private readonly id: number,
     private readonly intMode: IntMode,
+    private readonly local: LocalRules,
   ) {}
+
+  /** A call on the transaction's own wasm client; a transaction does not outlive a wasm trap. */
+  private call<T>(f: (inner: Inner) => Promise<T>): Promise<T> {
+    const inner = this.handle.live(this.built);
+    if (inner === undefined) return Promise.reject(txClosedError());
+    return mapAsyncErrors(() => guard(() => f(inner)));
+  }
 
   async execute(stmt: InStatement): Promise<ResultSet> {
     try {
-      const raw = await mapAsyncErrors(() => this.inner.txExecute(this.id, statement(stmt)));
-      return resultSet(raw, this.intMode);
+      const raw = await this.call<RawResult>((i) => i.txExecute(this.id, statement(stmt, this.local)));
+      return resultSet(raw, this.intMode, this.local);
     } catch (e) {
-      // @libsql/client runs Transaction.execute as a batch of one statement, so a statement's error
-      // is a LibsqlBatchError with statementIndex 0; a closed transaction is a plain LibsqlError.
-      if (e instanceof LibsqlError && !(e instanceof LibsqlBatchError) && e.code !== "TRANSACTION_CLOSED" && e.code !== "CLIENT_CLOSED") {
+      // @libsql/client runs a remote Transaction.execute as a batch of one statement, so a
+      // statement's error is a LibsqlBatchError with statementIndex 0; a closed transaction is a
+      // plain LibsqlError. Its local client reports plain errors.
+      if (this.local === null && e instanceof LibsqlError && !(e instanceof LibsqlBatchError) && !["TRANSACTION_CLOSED", "CLIENT_CLOSED", "WASM_TRAP"].includes(e.code)) {
         throw new LibsqlBatchError(stripCode(e), 0, e.code, e.extendedCode, e.rawCode, e.cause instanceof Error ? e.cause : undefined);
       }
       throw e;
@@ -152,64 +221,76 @@ class EdgeTransaction implements Transaction {
   }
 
   async batch(stmts: Array<InStatement>): Promise<Array<ResultSet>> {
-    const raws: RawResult[] = await mapAsyncErrors(() => this.inner.txBatch(this.id, stmts.map(statement)));
-    return raws.map((raw) => resultSet(raw, this.intMode));
+    const raws: RawResult[] = await this.call((i) => i.txBatch(this.id, stmts.map((s) => statement(s, this.local))));
+    return raws.map((raw) => resultSet(raw, this.intMode, this.local));
   }
 
   executeMultiple(sql: string): Promise<void> {
-    return mapAsyncErrors(() => this.inner.txExecuteMultiple(this.id, sql));
+    return this.call((i) => i.txExecuteMultiple(this.id, sql));
   }
 
-  rollback(): Promise<void> {
-    return mapAsyncErrors(() => this.inner.txRollback(this.id));
+  async rollback(): Promise<void> {
+    if (this.handle.live(this.built) === undefined) return;
+    return this.call((i) => i.txRollback(this.id));
   }
 
   commit(): Promise<void> {
-    return mapAsyncErrors(() => this.inner.txCommit(this.id));
+    return this.call((i) => i.txCommit(this.id));
   }
 
   close(): void {
     // txClose finishes asynchronously; like @libsql/client, the transaction reads as closed at once.
     this.closedLocally = true;
-    void this.inner.txClose(this.id);
+    void this.call((i) => i.txClose(this.id)).catch(() => {});
   }
 
   get closed(): boolean {
-    return this.closedLocally || this.inner.txClosed(this.id);
+    const inner = this.handle.live(this.built);
+    return this.closedLocally || inner === undefined || guardSync(() => inner.txClosed(this.id));
   }
 }
 
 /** The calls a session and its client share; `options` is the session's (undefined: the client's). */
 class Reads {
   constructor(
-    protected readonly inner: WasmClient,
+    protected readonly handle: Handle,
     protected readonly intMode: IntMode,
     protected options?: SessionOptions,
   ) {}
 
+  protected get local(): LocalRules {
+    return this.handle.rules(this.intMode);
+  }
+
   /** A session keeps the newest position its calls saw, so its next read sees at least that. */
-  private saw(rs: EdgeResultSet): void {
-    if (this.options !== undefined && rs.bookmark !== null) this.options = { ...this.options, bookmark: rs.bookmark };
+  private saw(rs: EdgeResultSet | undefined): void {
+    if (this.options !== undefined && rs !== undefined && rs.bookmark !== null) {
+      this.options = { ...this.options, bookmark: rs.bookmark };
+    }
   }
 
   async execute(stmtOrSql: InStatement | string, args?: InArgs): Promise<EdgeResultSet> {
-    const stmt = statement(typeof stmtOrSql === "string" && args !== undefined ? { sql: stmtOrSql, args } : stmtOrSql);
-    const rs = resultSet(await mapAsyncErrors(() => this.inner.execute(stmt, this.options)), this.intMode);
+    const local = this.local;
+    const stmt = statement(typeof stmtOrSql === "string" && args !== undefined ? { sql: stmtOrSql, args } : stmtOrSql, local);
+    const rs = resultSet(await this.handle.call<RawResult>((i) => (i as WasmClient).execute(stmt, this.options)), this.intMode, local);
     this.saw(rs);
     return rs;
   }
 
   async batch(stmts: Array<InStatement | [string, InArgs?]>, mode: TransactionMode = "deferred"): Promise<Array<EdgeResultSet>> {
-    const list = stmts.map((s) => statement(Array.isArray(s) ? { sql: s[0], args: s[1] } : s));
-    const raws: RawResult[] = await mapAsyncErrors(() => this.inner.batch(list, mode, this.options));
-    const results = raws.map((raw) => resultSet(raw, this.intMode));
-    if (results.length > 0) this.saw(results[results.length - 1]);
+    const local = this.local;
+    const list = stmts.map((s) => statement(Array.isArray(s) ? { sql: s[0], args: s[1] } : s, local));
+    const raws: RawResult[] = await this.handle.call((i) => (i as WasmClient).batch(list, mode, this.options));
+    const results = raws.map((raw) => resultSet(raw, this.intMode, local));
+    this.saw(results[results.length - 1]);
     return results;
   }
 
   async transaction(mode: TransactionMode = "write"): Promise<Transaction> {
-    const id: number = await mapAsyncErrors(() => this.inner.transaction(mode, this.options));
-    return new EdgeTransaction(this.inner, id, this.intMode);
+    const local = this.local;
+    const built = this.handle.generation;
+    const id: number = await this.handle.call((i) => (i as WasmClient).transaction(mode, this.options));
+    return new EdgeTransaction(this.handle, built, id, this.intMode, local);
   }
 }
 
@@ -221,82 +302,88 @@ class EdgeSession extends Reads {
   }
 }
 
+/** What only a replica or remote-only client has (a local database has none of it). */
+function remote(inner: Inner): WasmClient | undefined {
+  return "stats" in inner ? inner : undefined;
+}
+
 class EdgeClient extends Reads implements Client {
-  constructor(inner: WasmClient, intMode: IntMode) {
-    super(inner, intMode);
+  constructor(handle: Handle, intMode: IntMode) {
+    super(handle, intMode);
   }
 
   async migrate(stmts: Array<InStatement>): Promise<Array<ResultSet>> {
-    const raws: RawResult[] = await mapAsyncErrors(() => this.inner.migrate(stmts.map(statement)));
-    return raws.map((raw) => resultSet(raw, this.intMode));
+    const local = this.local;
+    const raws: RawResult[] = await this.handle.call((i) => i.migrate(stmts.map((s) => statement(s, local))));
+    return raws.map((raw) => resultSet(raw, this.intMode, local));
   }
 
   executeMultiple(sql: string): Promise<void> {
-    return mapAsyncErrors(() => this.inner.executeMultiple(sql));
+    return this.handle.call((i) => i.executeMultiple(sql));
   }
 
   sync(): Promise<Replicated> {
-    return mapAsyncErrors(() => this.inner.sync());
+    return this.handle.call((i) => i.sync());
   }
 
-  async reconnect(): Promise<void> {}
+  async reconnect(): Promise<void> {
+    const inner = this.handle.get();
+    if ("reconnect" in inner) guardSync(() => inner.reconnect());
+  }
 
   close(): void {
-    this.inner.close();
+    guardSync(() => this.handle.get().close());
   }
 
   get closed(): boolean {
-    return this.inner.closed;
+    return guardSync(() => this.handle.get().closed);
   }
 
   get protocol(): string {
-    return this.inner.protocol;
+    return guardSync(() => this.handle.get().protocol);
   }
 
   /** The replica's position (`sqld:<log_id>/<frame_no>`, `http:<g>/<n>`, `rev:<r>`), or null. */
   get position(): string | null {
-    return this.inner.position ?? null;
+    return guardSync(() => this.handle.get().position) ?? null;
   }
 
   /** Page bytes the replica holds. */
   get memoryBytes(): number {
-    return this.inner.memoryBytes;
+    return guardSync(() => this.handle.get().memoryBytes);
   }
 
   /** The newest position this client has seen, as a bookmark. */
   get bookmark(): string | null {
-    return this.inner.bookmark ?? null;
+    return guardSync(() => remote(this.handle.get())?.bookmark) ?? null;
   }
 
   /** A view over the same replica whose calls see at least `bookmark` and honour `maxLag`/`onStale`. */
   session(options: SessionOptions = {}): EdgeSession {
-    mapErrors(() => this.inner.checkConsistency(options));
-    return new EdgeSession(this.inner, this.intMode, { ...options });
+    mapErrors(() => guardSync(() => remote(this.handle.get())?.checkConsistency(options)));
+    return new EdgeSession(this.handle, this.intMode, { ...options });
   }
 
   /** Where reads were served and why, lag, syncs, bytes and memory (see the README). */
   stats(): Record<string, unknown> {
-    return this.inner.stats();
+    return guardSync(() => remote(this.handle.get())?.stats()) ?? {};
   }
 
   /** A `Server-Timing` header value for the last call (where it was served, lag). */
   serverTiming(): string {
-    return this.inner.serverTiming();
+    return guardSync(() => remote(this.handle.get())?.serverTiming()) ?? "";
   }
 }
 
-/** Creates a client: an embedded replica (`url: "file:…"` or `":memory:"` with `syncUrl`) or a
- * remote-only client (`url: "libsql://…"`, `https:`, `http:`). No I/O happens until the first call. */
+/** Creates a client: a local database in the isolate's memory (`url: ":memory:"` or `"file:…"`),
+ * an embedded replica (`file:…` with `syncUrl`) or a remote-only client (`libsql:`, `https:`,
+ * `http:`, `wss:`, `ws:`). The config is expanded exactly as `@libsql/client` expands it. No I/O
+ * happens until the first call. */
 export function createClient(config: EdgeConfig): EdgeClient {
-  if (typeof config !== "object" || config === null) {
-    throw new TypeError("Expected client configuration as object, got " + typeof config);
-  }
-  const intMode = config.intMode ?? "number";
-  if (intMode !== "number" && intMode !== "bigint" && intMode !== "string") {
-    throw new TypeError(`Invalid value for intMode, expected "number", "bigint" or "string", got ${JSON.stringify(intMode)}`);
-  }
-  const inner = mapErrors(() => new (wasm().WasmClient)(config, config.fetch, config.waitUntil, config.clock));
-  return new EdgeClient(inner, intMode);
+  const { wasm: options, intMode } = expand(config);
+  const fetch = instanceFetch(config.fetch);
+  const handle = mapErrors(() => new Handle(() => wasm().openClient(options, fetch, config.waitUntil, config.clock) as Inner));
+  return new EdgeClient(handle, intMode);
 }
 
 export { LibsqlError };

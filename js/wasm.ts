@@ -1,21 +1,35 @@
 // The wasm instance: a runtime-specific loader (js/init/*) registers how to get the compiled
 // module; the first call that needs wasm instantiates it with initSync. Nothing runs at module
 // load (Workers forbid I/O at global scope; Deno/Node read the file lazily).
+//
+// A trap (WebAssembly.RuntimeError: a Rust panic under panic=abort, an out-of-memory abort) kills
+// the instance. Every call into it runs through `guard`, so a trap, wherever it happens (in the
+// call itself, or in a continuation JS runs later from a promise callback, seen through the
+// global error events), rejects every call in flight with LibsqlError WASM_TRAP; the next call
+// re-instantiates the module (wasm-bindgen's reset) and clients rebuild their Rust side (js/client.ts).
 import * as glue from "./pkg/libsql_edge.js";
+import { LibsqlError } from "./errors.js";
 
 type Loader = () => WebAssembly.Module;
 
 let loader: Loader | undefined;
 let ready = false;
+let trapped = false;
+/** Counts instances: a client built on an older one rebuilds itself. */
+export let generation = 0;
+const inFlight = new Set<(e: unknown) => void>();
 
 /** Called once by the runtime's init module. */
 export function setWasmLoader(load: Loader): void {
   loader = load;
 }
 
-/** The initialised wasm exports. */
+/** The initialised wasm exports (a new instance after a trap). */
 export function wasm(): typeof glue {
-  if (!ready) {
+  if (trapped) {
+    glue.__wbg_reset_state();
+    trapped = false;
+  } else if (!ready) {
     if (loader === undefined) {
       throw new Error("libsql-edge: no wasm loader; import the package through its runtime entry");
     }
@@ -25,4 +39,92 @@ export function wasm(): typeof glue {
   return glue;
 }
 
-export type { WasmClient } from "./pkg/libsql_edge.js";
+function isTrap(e: unknown): e is WebAssembly.RuntimeError {
+  return e instanceof WebAssembly.RuntimeError;
+}
+
+/** Marks the instance dead and rejects every call in flight. */
+function onTrap(e: WebAssembly.RuntimeError): LibsqlError {
+  const error = new LibsqlError(
+    `the WebAssembly instance trapped (${e.message}); calls in flight are cancelled and the next call starts a new instance`,
+    "WASM_TRAP",
+    undefined,
+    undefined,
+    e,
+  );
+  if (!trapped) {
+    trapped = true;
+    generation += 1;
+  }
+  const rejects = [...inFlight];
+  inFlight.clear();
+  for (const reject of rejects) reject(error);
+  return error;
+}
+
+// A trap in a continuation reaches no caller: workerd and Deno report it as a global event.
+const events = globalThis as { addEventListener?: (type: string, f: (e: any) => void) => void };
+events.addEventListener?.("unhandledrejection", (event) => {
+  if (isTrap(event.reason)) {
+    onTrap(event.reason);
+    event.preventDefault?.();
+  }
+});
+events.addEventListener?.("error", (event) => {
+  if (isTrap(event.error)) {
+    onTrap(event.error);
+    event.preventDefault?.();
+  }
+});
+
+/** Runs a synchronous call into the wasm; a trap becomes WASM_TRAP. */
+export function guardSync<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    throw isTrap(e) ? onTrap(e) : e;
+  }
+}
+
+/** Runs an asynchronous call into the wasm; a trap anywhere while it is in flight rejects it. */
+export function guard<T>(call: () => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const cancel = (e: unknown) => reject(e);
+    inFlight.add(cancel);
+    const done = () => inFlight.delete(cancel);
+    let promise: Promise<T>;
+    try {
+      promise = call();
+    } catch (e) {
+      if (isTrap(e)) onTrap(e);
+      else reject(e);
+      done();
+      return;
+    }
+    promise.then(
+      (v) => (done(), resolve(v)),
+      (e) => (isTrap(e) ? onTrap(e) : reject(e), done()),
+    );
+  });
+}
+
+/** `fetch` for the wasm side: a response that arrives after the instance that asked for it died
+ * is dropped (it would wake a Rust future that no longer exists). */
+export function instanceFetch(f: unknown): (...args: unknown[]) => Promise<unknown> {
+  return (...args) => {
+    const asked = generation;
+    const never = new Promise<never>(() => {});
+    const call = f ?? globalThis.fetch;
+    return (call as (...a: unknown[]) => Promise<unknown>)(...args).then(
+      (r) => (asked === generation ? r : never),
+      (e) => (asked === generation ? Promise.reject(e) : never),
+    );
+  };
+}
+
+/** TEST ONLY: traps the instance on purpose (at once, or in a later continuation). */
+export function trapForTest(later: boolean): Promise<unknown> {
+  return guard(() => wasm().testOnlyTrap(later));
+}
+
+export type { WasmClient, WasmLocalClient } from "./pkg/libsql_edge.js";

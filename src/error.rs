@@ -146,6 +146,9 @@ impl Error {
     pub fn code(&self) -> &str {
         match self {
             Error::Sqlite(e) => match sqlite_failure(e) {
+                // SQLite's "not an error" (a prepare that found no statement), named as
+                // `@libsql/client` names a base code it has no name for.
+                Some(f) if f.extended_code & 0xff == 0 => "SQLITE_UNKNOWN_0",
                 Some(f) => sqlite_code::primary_name(f.extended_code),
                 None => rusqlite_misuse_code(e),
             },

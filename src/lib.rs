@@ -8,6 +8,7 @@ pub use protocol::sqlite_code;
 
 pub mod client;
 pub mod error;
+pub mod local;
 pub mod remote;
 pub mod replica;
 pub mod sync;
@@ -18,5 +19,6 @@ pub mod wasm;
 
 pub use client::{Client, ClientConfig, ResultSet, Statement, TxMode};
 pub use error::{Error, Result};
+pub use local::LocalClient;
 pub use replica::{ApplyOutcome, CommittedPages, Page, Replica, ReplicaConfig, Rows};
 pub use value::Value;

@@ -1,7 +1,8 @@
 //! The one wasm-bindgen boundary: everything that touches `JsValue` lives here and in `wasm/`.
 //! `fetch` implements `Transport` over a JS fetch function; `convert` turns values and errors into
 //! JS (errors in exactly one function); `client` is the `WasmClient` export around the crate's
-//! `Client`.
+//! `Client`, `local` the `WasmLocalClient` export around `LocalClient`; `open` picks one for a
+//! configuration; `trap` is a test-only hook that traps the instance on purpose.
 //!
 //! Invariant: no `RefCell` borrow is held across an `.await`, so overlapping JS calls never panic.
 
@@ -10,6 +11,10 @@ mod client;
 mod convert;
 mod fetch;
 mod results;
+mod local;
+mod open;
+mod trap;
 
 pub use client::WasmClient;
 pub use fetch::FetchTransport;
+pub use local::WasmLocalClient;

@@ -37,7 +37,7 @@ function edgeClient(env: Env, db: string, proto: string) {
   const key = `${db}/${proto}`;
   let client = edgeClients.get(key);
   if (client === undefined) {
-    const config: Record<string, unknown> = { url: ":memory:", syncUrl: primaryUrl(env, db) };
+    const config: Record<string, unknown> = { url: `file:${db}.db`, syncUrl: primaryUrl(env, db) };
     if (proto !== "auto") config.syncProtocol = proto;
     client = createEdgeClient(config as never) as never;
     edgeClients.set(key, client!);
@@ -48,7 +48,7 @@ function edgeClient(env: Env, db: string, proto: string) {
 function client(env: Env, kind: string, db: string, proto: string, fresh = false): { c: Client; done: () => void } {
   if (kind === "edge" && fresh) {
     // A new, uncached replica (bootstraps again), closed after the request.
-    const config: Record<string, unknown> = { url: ":memory:", syncUrl: primaryUrl(env, db) };
+    const config: Record<string, unknown> = { url: `file:${db}.db`, syncUrl: primaryUrl(env, db) };
     if (proto !== "auto") config.syncProtocol = proto;
     const c = createEdgeClient(config as never) as unknown as Client;
     return { c, done: () => c.close() };

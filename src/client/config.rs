@@ -1,6 +1,11 @@
 //! Client configuration: `@libsql/client`'s `Config`, validated. Decides the client's mode from the
-//! URLs (embedded replica with `syncUrl`, or remote-only over Hrana) and rejects what this client
-//! cannot do with `@libsql/client`'s error codes.
+//! URLs (a local database, an embedded replica with `syncUrl`, or remote-only over Hrana) and
+//! rejects what this client cannot do with `@libsql/client`'s error codes.
+//!
+//! The JS shim has already expanded `url` with `@libsql/core`'s `expandConfig` (so every URL
+//! error matches `@libsql/client`'s code and message) and hands over the result: `file:PATH` /
+//! `:memory:` or an `http:`/`https:` base URL. Only what `expandConfig` does not decide is checked
+//! here: `syncUrl`, and this crate's own options.
 
 use crate::error::{Error, Result};
 use crate::replica::{ReplicaConfig, DEFAULT_MEMORY_BUDGET};
@@ -17,8 +22,8 @@ pub const DEFAULT_CONCURRENCY: u32 = 20;
 /// What the user configured (JS `createClient` options, already converted).
 #[derive(Clone, Default)]
 pub struct ClientConfig {
-    /// `file:NAME` / `:memory:` (a replica, needs `sync_url`) or `libsql:` / `https:` / `http:`
-    /// / `wss:` / `ws:` (remote-only).
+    /// `file:PATH` / `:memory:` (a local database, or a replica with `sync_url`) or an `http:` /
+    /// `https:` URL (remote-only; `libsql:`, `wss:` and `ws:` are read as `https:` / `http:`).
     pub url: String,
     /// The primary to replicate from.
     pub sync_url: Option<String>,
@@ -147,39 +152,59 @@ fn scheme(url: &str) -> Option<&str> {
     url.split_once(':').map(|(s, _)| s)
 }
 
-fn check_remote_url(url: &str, what: &str) -> Result<()> {
+/// `syncUrl` is not expanded by `expandConfig`: it must be a URL with a host on a scheme the sync
+/// engine speaks.
+fn check_sync_url(url: &str) -> Result<()> {
     match scheme(url) {
         Some("libsql" | "https" | "http" | "wss" | "ws") => {
             let rest = url.split_once("://").map(|(_, r)| r).unwrap_or_default();
             if rest.is_empty() || rest.starts_with('/') {
-                return Err(invalid("URL_INVALID", format!("The {what} {url:?} has no host")));
+                return Err(invalid("URL_INVALID", format!("The syncUrl {url:?} has no host")));
             }
             Ok(())
         }
         Some(s) => Err(invalid(
             "URL_SCHEME_NOT_SUPPORTED",
-            format!("The {what} scheme {s:?} is not supported: use libsql:, https:, http:, wss: or ws:"),
+            format!("The syncUrl scheme {s:?} is not supported: use libsql:, https:, http:, wss: or ws:"),
         )),
-        None => Err(invalid("URL_INVALID", format!("The {what} {url:?} is not a valid URL"))),
+        None => Err(invalid("URL_INVALID", format!("The syncUrl {url:?} is not a valid URL"))),
     }
 }
 
+fn encryption_not_supported() -> Error {
+    invalid("ENCRYPTION_KEY_NOT_SUPPORTED", "Encryption keys are not supported by libsql-edge")
+}
+
 impl ClientConfig {
-    /// Validates and resolves the configuration.
+    /// Whether `url` names a database in the isolate (`:memory:`, `file:`), not a server.
+    fn url_is_local(&self) -> bool {
+        self.url == ":memory:" || scheme(&self.url) == Some("file")
+    }
+
+    /// The local database this configuration opens (`:memory:` or `file:` without `syncUrl`,
+    /// served by `LocalClient`), or `None` for a replica or remote-only client.
+    pub fn local_database(&self) -> Result<Option<&str>> {
+        if !self.url_is_local() || self.sync_url.is_some() {
+            return Ok(None);
+        }
+        if self.encryption_key {
+            return Err(encryption_not_supported());
+        }
+        Ok(Some(&self.url))
+    }
+
+    /// Validates and resolves the configuration of a replica or remote-only client.
     pub fn settings(&self) -> Result<Settings> {
         if self.encryption_key {
-            return Err(invalid("ENCRYPTION_KEY_NOT_SUPPORTED", "Encryption keys are not supported by libsql-edge"));
+            return Err(encryption_not_supported());
         }
-        let local = self.url == ":memory:" || scheme(&self.url) == Some("file");
+        let local = self.url_is_local();
         let (primary_url, sync_url) = match (&self.sync_url, local) {
             (Some(sync), true) => {
-                check_remote_url(sync, "syncUrl")?;
+                check_sync_url(sync)?;
                 (sync.clone(), Some(sync.clone()))
             }
-            (None, false) => {
-                check_remote_url(&self.url, "URL")?;
-                (self.url.clone(), None)
-            }
+            (None, false) => (self.url.clone(), None),
             (Some(_), false) => {
                 return Err(invalid(
                     "URL_INVALID",
@@ -189,7 +214,7 @@ impl ClientConfig {
             (None, true) => {
                 return Err(invalid(
                     "URL_SCHEME_NOT_SUPPORTED",
-                    "A local database needs syncUrl: libsql-edge keeps a replica of a primary",
+                    "A local database without syncUrl is a LocalClient, not a Client",
                 ));
             }
         };
@@ -264,10 +289,15 @@ mod tests {
         assert_eq!(s.sync_url, None);
         let code = |c: ClientConfig| c.settings().unwrap_err().code().to_string();
         assert_eq!(code(config("file:app.db", None)), "URL_SCHEME_NOT_SUPPORTED");
-        assert_eq!(code(config("ftp://x", None)), "URL_SCHEME_NOT_SUPPORTED");
-        assert_eq!(code(config("not a url", None)), "URL_INVALID");
-        assert_eq!(code(config("libsql://", None)), "URL_INVALID");
+        assert_eq!(config("file:app.db", None).local_database().unwrap(), Some("file:app.db"));
+        assert_eq!(config(":memory:", None).local_database().unwrap(), Some(":memory:"));
+        assert_eq!(config("file:app.db", Some("http://x")).local_database().unwrap(), None);
+        assert_eq!(config("http://x", None).local_database().unwrap(), None);
         assert_eq!(code(config(":memory:", Some("gopher://x"))), "URL_SCHEME_NOT_SUPPORTED");
+        assert_eq!(code(config(":memory:", Some("libsql://"))), "URL_INVALID");
+        let mut c = config(":memory:", None);
+        c.encryption_key = true;
+        assert_eq!(c.local_database().unwrap_err().code(), "ENCRYPTION_KEY_NOT_SUPPORTED");
         let mut c = config(":memory:", Some("http://127.0.0.1:1"));
         c.encryption_key = true;
         assert_eq!(code(c), "ENCRYPTION_KEY_NOT_SUPPORTED");

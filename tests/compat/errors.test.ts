@@ -48,6 +48,7 @@ differential("close and closed", async (c, rec) => {
   c.close();
   rec.note("closed after", c.closed);
   const expected = rec.flavour === "real" ? "UNKNOWN" : "CLIENT_CLOSED";
+  if (rec.flavour === "real-local" || rec.flavour === "local") rec.note("protocol", c.protocol);
   const calls: [string, () => Promise<unknown>][] = [
     ["execute", () => c.execute("SELECT 1")],
     ["batch", () => c.batch(["SELECT 1"])],

@@ -138,8 +138,10 @@ export function clientSuite(test: Register, context: () => Context): void {
 
   test("configuration and statement errors carry @libsql/client codes", async () => {
     const ctx = context();
-    const noSync = await assertThrows(() => ctx.api.createClient({ url: "file:local.db" }));
-    assert(noSync instanceof LibsqlError && noSync.code === "URL_SCHEME_NOT_SUPPORTED", `${noSync}`);
+    // file: without syncUrl is a local database; :memory: with syncUrl is refused as @libsql/client does.
+    assertEquals(ctx.api.createClient({ url: "file:local.db" }).protocol, "file");
+    const memorySync = await assertThrows(() => ctx.api.createClient({ url: ":memory:", syncUrl: ctx.primaryUrl }));
+    assert(memorySync instanceof LibsqlError && memorySync.code === "URL_INVALID", `${memorySync}`);
     const scheme = await assertThrows(() => ctx.api.createClient({ url: "ftp://example.com" }));
     assert(scheme instanceof LibsqlError && scheme.code === "URL_SCHEME_NOT_SUPPORTED", `${scheme}`);
     const key = await assertThrows(() => ctx.api.createClient({ url: "file:x", syncUrl: ctx.primaryUrl, encryptionKey: "k" }));
