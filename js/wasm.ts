@@ -7,6 +7,7 @@ type Loader = () => WebAssembly.Module;
 
 let loader: Loader | undefined;
 let ready = false;
+let exports: glue.InitOutput | undefined;
 
 /** Called once by the runtime's init module. */
 export function setWasmLoader(load: Loader): void {
@@ -19,10 +20,15 @@ export function wasm(): typeof glue {
     if (loader === undefined) {
       throw new Error("libsql-edge: no wasm loader; import the package through its runtime entry");
     }
-    glue.initSync({ module: loader() });
+    exports = glue.initSync({ module: loader() });
     ready = true;
   }
   return glue;
+}
+
+/** Internal (benchmarks): bytes of wasm linear memory, 0 before instantiation. Not public API. */
+export function wasmMemoryBytes(): number {
+  return exports?.memory.buffer.byteLength ?? 0;
 }
 
 export type { WasmClient } from "./pkg/libsql_edge.js";
