@@ -115,6 +115,8 @@ impl Pump {
         }
         let cut = ending.cut();
         let mut sent = 0u64;
+        // When the first paced slice's turn on the link began.
+        let mut first = None;
         while cut.is_none_or(|c| sent < c) {
             let frame = match source.frame().await {
                 None => break,
@@ -129,7 +131,7 @@ impl Pump {
                     if let Some(c) = cut {
                         data.truncate(usize::try_from(c - sent).unwrap_or(usize::MAX));
                     }
-                    if !self.send_paced(&tx, data, &mut sent).await {
+                    if !self.send_paced(&tx, data, &mut sent, &mut first).await {
                         return;
                     }
                 }
@@ -141,6 +143,9 @@ impl Pump {
             }
         }
         drop(source);
+        if let Some(first) = first {
+            self.stats.paced(first.elapsed());
+        }
         match ending {
             Ending::Finish => {}
             Ending::Abort { reset, .. } => self.end_connection(&tx, reset).await,
@@ -154,7 +159,7 @@ impl Pump {
                 let zeros = Bytes::from(vec![0u8; PACE_SLICE]);
                 while sent < limit {
                     let n = usize::try_from(limit - sent).unwrap_or(usize::MAX).min(PACE_SLICE);
-                    if !self.send_paced(&tx, zeros.slice(..n), &mut sent).await {
+                    if !self.send_paced(&tx, zeros.slice(..n), &mut sent, &mut None).await {
                         return;
                     }
                 }
@@ -182,15 +187,17 @@ impl Pump {
     }
 
     /// Sends `data` in paced slices; false when the reader is gone.
-    async fn send_paced(&self, tx: &Tx, data: Bytes, sent: &mut u64) -> bool {
+    async fn send_paced(&self, tx: &Tx, data: Bytes, sent: &mut u64, first: &mut Option<Instant>) -> bool {
         let mut rest = data;
         while !rest.is_empty() {
             let slice = rest.split_to(rest.len().min(PACE_SLICE));
-            let now = Instant::now();
-            let done = self.link.reserve(self.dir, slice.len());
-            if done > now {
-                sleep_until(done).await;
-                self.stats.throttle(done - now, now.elapsed());
+            if let Some((start, done)) = self.link.reserve(self.dir, slice.len()) {
+                first.get_or_insert(start);
+                let now = Instant::now();
+                if done > now {
+                    sleep_until(done).await;
+                    self.stats.throttle(now.elapsed());
+                }
             }
             let n = slice.len() as u64;
             if tx.send(Ok(Frame::data(slice))).await.is_err() {

@@ -70,7 +70,11 @@ fn text_response(status: StatusCode, text: impl Into<String>) -> Response<Body> 
 impl Proxy {
     /// A proxy to `upstream` (`http://host:port`; any path in it is ignored).
     pub fn new(upstream: Uri, link: Link, rules: Rules) -> Proxy {
-        let client = Client::builder(TokioExecutor::new()).build_http();
+        // No Nagle: a request head and its body are separate writes, and a delayed ACK from the
+        // upstream would hold the body back 40 ms.
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new()).build(connector);
         Proxy { upstream, client, link: Arc::new(link), stats: Arc::default(), rules: Mutex::new(rules) }
     }
 

@@ -1,10 +1,11 @@
 //! Network shaping: a one-way delay of half the round trip on each request and each response
 //! head, and a bandwidth limit on bodies, per direction.
 //!
-//! The bandwidth model is a token bucket of zero depth (a fluid link): each body byte occupies the
-//! direction's link for 8 / bandwidth seconds, queued behind the bytes before it, whichever
-//! connection they belong to. It is deterministic; jitter exists only when asked for, drawn from a
-//! seeded generator.
+//! The bandwidth model is a token bucket per direction, shared by every connection: each body byte
+//! occupies the direction's link for 8 / bandwidth seconds, queued behind the bytes before it. The
+//! bucket holds [`BURST`] worth of bytes, which only absorbs the timer's millisecond granularity
+//! (a sleep that wakes late does not lose link time). It is deterministic; jitter exists only when
+//! asked for, drawn from a seeded generator.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -14,6 +15,8 @@ use tokio::time::Instant;
 
 /// Largest slice of a body paced at once, so concurrent transfers interleave smoothly.
 pub const PACE_SLICE: usize = 16 * 1024;
+/// Depth of the token bucket, as link time: an idle link lends at most this much.
+pub const BURST: Duration = Duration::from_millis(2);
 
 /// What the link looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -96,13 +99,13 @@ impl Link {
         Duration::from_secs_f64(ms / 1e3)
     }
 
-    /// Reserves the link for `bytes` in `dir` and returns the instant the last of them has passed
-    /// (now, when the bandwidth is unlimited).
-    pub fn reserve(&self, dir: Direction, bytes: usize) -> Instant {
+    /// Reserves the link for `bytes` in `dir` and returns `(start, done)`: when their turn on the
+    /// link began and when the last of them has passed; None when the bandwidth is unlimited.
+    pub fn reserve(&self, dir: Direction, bytes: usize) -> Option<(Instant, Instant)> {
         let now = Instant::now();
         let mbit = self.shape().bandwidth_mbit;
         if mbit <= 0.0 {
-            return now;
+            return None;
         }
         let occupy = Duration::from_secs_f64(bytes as f64 * 8.0 / (mbit * 1e6));
         let mut free = self.free_at.lock().unwrap_or_else(|p| p.into_inner());
@@ -110,9 +113,10 @@ impl Link {
             Direction::Up => &mut free.0,
             Direction::Down => &mut free.1,
         };
-        let done = (*slot).max(now) + occupy;
+        let start = (*slot).max(now.checked_sub(BURST).unwrap_or(now));
+        let done = start + occupy;
         *slot = done;
-        done
+        Some((start, done))
     }
 }
 
@@ -124,12 +128,14 @@ mod tests {
     async fn link_reserve_queues_bytes_behind_each_other_per_direction() {
         let link = Link::new(Shape { bandwidth_mbit: 8.0, ..Default::default() }); // 1 byte per µs
         let t0 = Instant::now();
-        let a = link.reserve(Direction::Down, 1000);
-        let b = link.reserve(Direction::Down, 1000);
-        let up = link.reserve(Direction::Up, 1000);
-        assert!(a >= t0 + Duration::from_micros(1000));
-        assert!(b >= a + Duration::from_micros(1000), "the second slice waits for the first");
-        assert!(up < a + Duration::from_micros(500), "the other direction has its own link");
+        let a = link.reserve(Direction::Down, 10_000).unwrap().1;
+        let b = link.reserve(Direction::Down, 10_000).unwrap().1;
+        let up = link.reserve(Direction::Up, 10_000).unwrap().1;
+        assert!(a + BURST >= t0 + Duration::from_micros(10_000), "at most the burst is lent");
+        assert!(b >= a + Duration::from_micros(10_000), "the second slice waits for the first");
+        assert!(up < a + Duration::from_micros(5_000), "the other direction has its own link");
+        link.set_shape(Shape::default());
+        assert_eq!(link.reserve(Direction::Down, 10_000), None, "unlimited");
     }
 
     #[test]

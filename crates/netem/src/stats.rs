@@ -1,5 +1,5 @@
 //! The proxy's counters: requests, body bytes each way, faults per kind, and the delays it added
-//! (both what the shape asked for and what the proxy measured around its own sleeps).
+//! (what the shape asked for, and what the proxy measured around its own sleeps).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -29,10 +29,13 @@ pub struct Stats {
     pub delay_us_asked: AtomicU64,
     /// Sum of the one-way delays as measured around the proxy's sleeps, in microseconds.
     pub delay_us_measured: AtomicU64,
-    /// Sum of the waits the bandwidth limit asked for, in microseconds.
-    pub throttle_us_asked: AtomicU64,
-    /// Sum of those waits as measured around the proxy's sleeps, in microseconds.
+    /// Time spent sleeping for the bandwidth limit, measured, in microseconds.
     pub throttle_us_measured: AtomicU64,
+    /// Bodies paced under a bandwidth limit.
+    pub paced_bodies: AtomicU64,
+    /// Sum over paced bodies of the time from their first byte's turn on the link to the end of
+    /// their last byte's, measured, in microseconds (at least bytes / bandwidth, less the bucket).
+    pub pace_span_us: AtomicU64,
     faults: Mutex<BTreeMap<&'static str, u64>>,
 }
 
@@ -54,9 +57,14 @@ impl Stats {
     }
 
     /// Records one bandwidth wait.
-    pub fn throttle(&self, asked: Duration, measured: Duration) {
-        self.throttle_us_asked.fetch_add(us(asked), Relaxed);
+    pub fn throttle(&self, measured: Duration) {
         self.throttle_us_measured.fetch_add(us(measured), Relaxed);
+    }
+
+    /// Records one paced body's span on the link.
+    pub fn paced(&self, span: Duration) {
+        self.paced_bodies.fetch_add(1, Relaxed);
+        self.pace_span_us.fetch_add(us(span), Relaxed);
     }
 
     /// Zeroes every counter.
@@ -70,8 +78,9 @@ impl Stats {
             &self.delays,
             &self.delay_us_asked,
             &self.delay_us_measured,
-            &self.throttle_us_asked,
             &self.throttle_us_measured,
+            &self.paced_bodies,
+            &self.pace_span_us,
         ] {
             c.store(0, Relaxed);
         }
@@ -95,8 +104,9 @@ impl Stats {
             "delays": self.delays.load(Relaxed),
             "delay_ms_asked": ms(&self.delay_us_asked),
             "delay_ms_measured": ms(&self.delay_us_measured),
-            "throttle_ms_asked": ms(&self.throttle_us_asked),
             "throttle_ms_measured": ms(&self.throttle_us_measured),
+            "paced_bodies": self.paced_bodies.load(Relaxed),
+            "pace_span_ms": ms(&self.pace_span_us),
         })
     }
 }
