@@ -83,7 +83,10 @@ async function startServer(protocol, size) {
     server = await startTursodb(dir);
     await seedTursodb(server.url, size);
   } else {
-    server = await startPrimary(args.primary, dir, protocol === "sqld" ? ["--no-http-sync"] : []);
+    // HTTP sync: one generation for the whole seed (as the gRPC log has), so that both clients
+    // bootstrap the same database; the native client's bootstrap across checkpointed generations
+    // of the dev primary is incomplete (its row count is checked below).
+    server = await startPrimary(args.primary, dir, protocol === "sqld" ? ["--no-http-sync"] : ["--checkpoint-frames", "1000000000"]);
     await seedPrimary(server.url, size);
   }
   console.error(`seeded ${LABEL[protocol]} ${size} MB in ${((performance.now() - t0) / 1e3).toFixed(1)} s at ${server.url}`);
@@ -103,7 +106,8 @@ async function native(url) {
     maxBuffer: 1 << 20,
     timeout: 600_000,
   });
-  return JSON.parse(stdout.trim().split("\n").pop()).cold_ms[0];
+  const out = JSON.parse(stdout.trim().split("\n").pop());
+  return { ms: out.cold_ms[0], rows: out.rows };
 }
 
 async function measure(net, protocol, size, server) {
@@ -111,19 +115,32 @@ async function measure(net, protocol, size, server) {
   const url = proxy?.url ?? server.url;
   const o = { bootstrapMs: [], initMs: [], wasmMemoryBytes: [], replicaBytes: [] };
   const n = [];
+  // Through netem: HTTP requests and body bytes per bootstrap (its counters, zeroed before each).
+  const wire = { ours: { requests: [], bytesDown: [] }, native: { requests: [], bytesDown: [] } };
+  const counted = async (who, f) => {
+    if (proxy) await fetch(`${proxy.url}/__netem/stats`, { method: "DELETE" });
+    const result = await f();
+    if (proxy) {
+      const stats = await netemStats(proxy.url);
+      wire[who].requests.push(stats.requests);
+      wire[who].bytesDown.push(stats.bytes_down);
+    }
+    return result;
+  };
   let last;
+  let incomplete = null;
   try {
     for (let r = 0; r < RUNS; r++) {
-      last = await ours(url, protocol);
+      last = await counted("ours", () => ours(url, protocol));
       for (const k of Object.keys(o)) o[k].push(last[k]);
-      if (protocol !== "pull-updates") n.push(await native(url));
+      if (protocol !== "pull-updates") {
+        const nat = await counted("native", () => native(url));
+        n.push(nat.ms);
+        if (nat.rows !== last.rows) incomplete = `native replica has ${nat.rows} of ${last.rows} rows`;
+      }
     }
   } finally {
-    if (proxy) {
-      const stats = await netemStats(proxy.url).catch(() => null);
-      if (stats) o.wireBytesDownPerRun = stats.bytes_down / (RUNS + n.length);
-      await stop(proxy.child);
-    }
+    if (proxy) await stop(proxy.child);
   }
   const record = {
     bench: "sync",
@@ -138,12 +155,14 @@ async function measure(net, protocol, size, server) {
     rows: last.rows,
     runs: RUNS,
     ours: o,
-    native: n.length ? { coldMs: n } : null,
+    native: n.length ? { coldMs: n, incomplete } : null,
+    wire: proxy ? wire : null,
   };
   emit(COMMAND, record);
   const nat = n.length ? median(n) : undefined;
+  const trips = proxy ? `; HTTP requests per bootstrap: ours ${median(wire.ours.requests)}, native ${n.length ? median(wire.native.requests) : "-"}` : "";
   console.error(
-    `${net.name} ${LABEL[protocol]} ${size} MB: ours ${fmtMs(median(o.bootstrapMs))}, native ${fmtMs(nat)} (${ratio(median(o.bootstrapMs), nat)})`,
+    `${net.name} ${LABEL[protocol]} ${size} MB: ours ${fmtMs(median(o.bootstrapMs))}, native ${fmtMs(nat)} (${ratio(median(o.bootstrapMs), nat)})${trips}`,
   );
   return record;
 }
@@ -173,6 +192,7 @@ async function main() {
     ["wasm init", 10],
     ["wasm memory", 12],
     ["memory/db", 10],
+    ["requests o/n", 13],
   ];
   const row = (cells) => line(cells.map((c, i) => (i < 2 ? String(c).padEnd(cols[i][1]) : String(c).padStart(cols[i][1]))).join(" "));
   line();
@@ -182,6 +202,7 @@ async function main() {
   line("native = the `libsql` npm package 0.5.29's embedded replica (native Rust addon), replicating into a file");
   line("         in a temp directory; timed: db.sync() of a new database. Same server, same run, runs alternating.");
   line("wasm init = instantiating the wasm + createClient; wasm memory = linear memory after the bootstrap.");
+  line("requests o/n = HTTP requests per bootstrap through netem, ours/native (shaped runs only; each costs one RTT).");
   line();
   row(cols.map((c) => c[0]));
   for (const r of records) {
@@ -194,16 +215,20 @@ async function main() {
       `${r.sizeMb} MB`,
       mb(r.dbBytes),
       fmtMs(o),
-      r.native ? fmtMs(nat) : "-",
+      r.native ? fmtMs(nat) + (r.native.incomplete ? "!" : "") : "-",
       r.native ? ratio(o, nat) : "-",
       fmtMs(median(r.ours.initMs)),
       mib(memory),
       `${(memory / r.dbBytes).toFixed(2)}x`,
+      r.wire ? `${median(r.wire.ours.requests)}/${r.native ? median(r.wire.native.requests) : "-"}` : "",
     ]);
   }
   line();
   line("ours/native < 1 means the wasm path bootstrapped faster. One run on a shared 2-core VM: read ratios, not absolutes.");
   line("/pull-updates has no native `libsql` counterpart (ours only).");
+  for (const r of records.filter((r) => r.native?.incomplete)) {
+    line(`! ${r.networkLabel}, ${r.protocolLabel}, ${r.sizeMb} MB: ${r.native.incomplete}; that native figure is not a full bootstrap.`);
+  }
 }
 
 main()

@@ -52,6 +52,11 @@ fn run() -> Res<()> {
     Ok(())
 }
 
+/// "loopback" or "shaped" (the long label is in the text).
+fn net_name(rec: &Value) -> &str {
+    rec["network"].as_str().unwrap_or("?")
+}
+
 fn source(rec: &Value) -> String {
     format!("`{}`, {}", rec["command"].as_str().unwrap_or("?"), data::date(rec))
 }
@@ -71,7 +76,7 @@ fn workerd_reads(r: &Results, out: &Path, md: &mut String) -> Res<()> {
          `createClient` (local replica in the isolate) and through `@libsql/client/web` (one Hrana request to the \
          primary per query), in the same workerd process. Latency of whole HTTP requests to the Worker doing one \
          query each, timed by the Node driver; 'empty' is a request doing no query. Loopback: workerd talks to the \
-         dev primary directly; shaped: through netem.\n"
+         dev primary directly; shaped: through netem (the round trip and bandwidth are in the table).\n"
     )?;
     let mut series = Vec::new();
     writeln!(md, "| network | client | request p50 | request p99 | minus empty p50 | in Worker, whole loop / n |")?;
@@ -92,7 +97,7 @@ fn workerd_reads(r: &Results, out: &Path, md: &mut String) -> Res<()> {
                 data::ms(median(&xs) - empty),
                 data::ms(loop_ms)
             )?;
-            series.push(Series { label: format!("{name}, {net}"), samples: xs, color: 2 * i + j });
+            series.push(Series { label: format!("{name}, {}", net_name(rec)), samples: xs, color: 2 * i + j });
         }
     }
     writeln!(md)?;
@@ -153,10 +158,11 @@ fn bootstrap(r: &Results, out: &Path, md: &mut String) -> Res<()> {
         "Cold bootstrap (median) from the same server in the same run. **ours** = libsql-edge's wasm build through \
          the package's Node entry (`dist/init/node.js`, Node's fetch, replica in wasm memory), a fresh Node process \
          per run, timing `client.sync()`. **native** = the `libsql` npm package 0.5.29's embedded replica (native \
-         Rust addon, replica in a file), timing `db.sync()`. /pull-updates (tursodb) has no native counterpart.\n"
+         Rust addon, replica in a file), timing `db.sync()`. /pull-updates (tursodb) has no native counterpart. \
+         HTTP requests per bootstrap are counted by netem (shaped runs only); each costs one round trip.\n"
     )?;
-    writeln!(md, "| network | protocol | size | ours (wasm, Node) | native libsql | ours/native |")?;
-    writeln!(md, "|---|---|---|---|---|---|")?;
+    writeln!(md, "| network | protocol | size | ours (wasm, Node) | native libsql | ours/native | HTTP requests ours / native |")?;
+    writeln!(md, "|---|---|---|---|---|---|---|")?;
     let mut items = Vec::new();
     for rec in &r.sync {
         let net = rec["networkLabel"].as_str().unwrap_or("?");
@@ -164,16 +170,28 @@ fn bootstrap(r: &Results, out: &Path, md: &mut String) -> Res<()> {
         let size = rec["sizeMb"].as_u64().unwrap_or(0);
         let ours = median(&data::floats(&rec["ours"]["bootstrapMs"]));
         let native = rec["native"]["coldMs"].as_array().map(|_| median(&data::floats(&rec["native"]["coldMs"])));
+        if let Some(why) = rec["native"]["incomplete"].as_str() {
+            writeln!(md, "| {net} | {proto} | {size} MB | {} | not a full bootstrap: {why} | - | - |", data::ms(ours))?;
+            items.push(Bar { label: format!("ours (wasm), {proto}, {size} MB, {}", net_name(rec)), value: ours, color: 0 });
+            continue;
+        }
+        let requests = |who: &str| {
+            let xs = data::floats(&rec["wire"][who]["requests"]);
+            if xs.is_empty() { "-".to_string() } else { format!("{}", median(&xs)) }
+        };
         writeln!(
             md,
-            "| {net} | {proto} | {size} MB | {} | {} | {} |",
+            "| {net} | {proto} | {size} MB | {} | {} | {} | {} / {} |",
             data::ms(ours),
             native.map(data::ms).unwrap_or("-".into()),
-            native.map(|n| format!("{:.2}x", ours / n)).unwrap_or("-".into())
+            native.map(|n| format!("{:.2}x", ours / n)).unwrap_or("-".into()),
+            requests("ours"),
+            requests("native"),
         )?;
-        items.push(Bar { label: format!("ours (wasm), {proto}, {size} MB, {net}"), value: ours, color: 0 });
+        let short_net = net_name(rec);
+        items.push(Bar { label: format!("ours (wasm), {proto}, {size} MB, {short_net}"), value: ours, color: 0 });
         if let Some(n) = native {
-            items.push(Bar { label: format!("native libsql, {proto}, {size} MB, {net}"), value: n, color: 1 });
+            items.push(Bar { label: format!("native libsql, {proto}, {size} MB, {short_net}"), value: n, color: 1 });
         }
     }
     writeln!(md)?;

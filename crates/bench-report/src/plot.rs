@@ -42,7 +42,7 @@ pub fn bars(path: &Path, title: &str, caption: &str, unit: &str, items: &[Bar]) 
         .margin(10)
         .x_label_area_size(28)
         .y_label_area_size(8)
-        .build_cartesian_2d(0f64..max * 1.9, 0f64..items.len() as f64)?;
+        .build_cartesian_2d(0f64..max * 2.3, 0f64..items.len() as f64)?;
     chart
         .configure_mesh()
         .disable_y_mesh()

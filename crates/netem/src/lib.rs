@@ -5,6 +5,21 @@
 //! [`start`] serves on a listener in the current tokio runtime; `main.rs` is the CLI. Rules and
 //! the shape can be changed at runtime and counters read through the admin endpoints
 //! ([`admin`], under `/__netem/`).
+//!
+//! Shaping ([`shape`]): half the round trip before forwarding each request and half before each
+//! response head; bodies paced per direction at the bandwidth (a token bucket shared by all
+//! connections). Faults ([`fault`], chosen by [`rule`]s), as command-line text or admin JSON:
+//!
+//! ```text
+//! kind=drop after=1000 path=/wal_log every=3      close mid-body after 1000 bytes, every 3rd match
+//! kind=truncate after=50 [lie=true]               short body, honest or lying Content-Length
+//! kind=delay ms=500                               head now, body 500 ms later
+//! kind=stall after=0 [ms=300000]                  head, then nothing (connection left open)
+//! kind=status status=503 [forward=true]           answer 503 (forwarded first only if asked)
+//! kind=reset [after=100]                          RST before answering, or after 100 body bytes
+//! kind=endless [limit=1073741824]                 the real body, then zeros up to limit
+//! ... method=POST count=5 probability=0.2 seed=7  matchers and triggers, on any kind
+//! ```
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
