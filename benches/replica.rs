@@ -4,7 +4,8 @@
 //! - point-select latency on the replica next to a plain rusqlite in-memory database holding the
 //!   same image, and their ratio.
 //!
-//! Run: `npm run bench` (= `cargo bench -p libsql-edge --bench replica`).
+//! Run: `npm run bench` (= `cargo bench -p libsql-edge --bench replica`). Native Rust figures (not
+//! the wasm path). With `BENCH_JSON=FILE`, also appends one JSON line of the figures to FILE.
 
 use std::time::{Duration, Instant};
 
@@ -146,4 +147,30 @@ fn main() {
         theirs.as_secs_f64() * 1e6
     );
     println!("ratio replica / rusqlite:                 {:8.2}x", ours.as_secs_f64() / theirs.as_secs_f64());
+
+    if let Ok(path) = std::env::var("BENCH_JSON") {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        let line = serde_json::json!({
+            "command": "npm run bench",
+            "date": unix_date(),
+            "bench": "replica",
+            "native": true,
+            "dbBytes": image.len(),
+            "applyOneCommitMs": ms(one),
+            "bootstrapFromImageMs": ms(boot),
+            "applySmallCommitsMs": ms(small),
+            "smallCommits": n_commits,
+            "pointSelectReplicaUs": ours.as_secs_f64() * 1e6,
+            "pointSelectRusqliteUs": theirs.as_secs_f64() * 1e6,
+        });
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+        writeln!(f, "{line}").unwrap();
+    }
+}
+
+/// Seconds since the Unix epoch as `unix:<secs>` (bench:report turns it into a date).
+fn unix_date() -> String {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    format!("unix:{secs}")
 }

@@ -1,113 +1,66 @@
 // Driver of the edge benchmark (run through benches/workerd/run.sh, which builds what it needs).
-//   node drive.mjs --primary BIN --workerd BIN --bundle DIR --work DIR
+//   node drive.mjs --primary BIN --netem BIN --workerd BIN --bundle DIR --work DIR
 // 1. starts two release dev primaries (loopback, port 0) and seeds a ~1 MB and a ~25 MB database
 //    with one recursive-CTE INSERT each over Hrana /v2/pipeline;
-// 2. cold start: for each case a NEW `workerd serve` process on the wrangler bundle; the driver
+// 2. per network: "loopback" (workerd talks to the primaries directly) and "shaped" (through a
+//    netem proxy per primary: 40 ms RTT, 100 Mbit/s by default), then
+// 3. cold start: for each case a NEW `workerd serve` process on the wrangler bundle; the driver
 //    times process spawn -> first query result (polling the socket until it accepts), and the
 //    Worker times its first request from handler start to result (bootstrap sync included);
-// 3. steady state, one workerd process: point selects through libsql-edge (local replica) and
+// 4. steady state, one workerd process: point selects through libsql-edge (local replica) and
 //    @libsql/client/web (one Hrana request per query to the same primary), measured inside the
 //    Worker (performance.now() around each await) and from outside (HTTP requests doing 1 or N
 //    queries, timed by this driver);
-// 4. prints one table with the ratios, kills everything it started and exits.
+// 5. prints one table per network with the ratios (and with BENCH_JSON appends JSON lines), kills
+//    everything it started and exits.
 // Every loop is bounded; only 127.0.0.1 is contacted. Knobs (env): BENCH_N (in-Worker queries per
 // round, 2000), BENCH_ROUNDS (3), BENCH_COLD_RUNS (5), BENCH_HTTP_REQS (1000), BENCH_BATCH_N (100),
-// BENCH_BATCH_REQS (30).
-import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+// BENCH_BATCH_REQS (30); through the shaped network the remote client's counts are capped by
+// BENCH_SHAPED_N (100 in-Worker queries per round), BENCH_SHAPED_HTTP_REQS (200) and
+// BENCH_SHAPED_BATCH_REQS (5) so a run stays within minutes; BENCH_NETS ("loopback,shaped"),
+// BENCH_RTT_MS (40), BENCH_BANDWIDTH_MBIT (100).
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
+import {
+  deadline,
+  emit,
+  freePort,
+  knob,
+  mean,
+  median,
+  netemStats,
+  networks,
+  pct,
+  pipeline,
+  start,
+  startNetem,
+  startPrimary,
+  stop,
+} from "../lib/harness.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
 );
-for (const k of ["primary", "workerd", "bundle", "work"]) {
+for (const k of ["primary", "netem", "workerd", "bundle", "work"]) {
   if (!args[k]) {
     console.error(`drive.mjs: --${k} is required (run benches/workerd/run.sh)`);
     process.exit(2);
   }
 }
-const knob = (name, dflt, max) => {
-  const v = Number(process.env[name] ?? dflt);
-  if (!Number.isInteger(v) || v < 1 || v > max) throw new Error(`${name} must be an integer in 1..${max}`);
-  return v;
-};
 const N = knob("BENCH_N", 2000, 50_000);
 const ROUNDS = knob("BENCH_ROUNDS", 3, 20);
 const COLD_RUNS = knob("BENCH_COLD_RUNS", 5, 50);
 const HTTP_REQS = knob("BENCH_HTTP_REQS", 1000, 20_000);
 const BATCH_N = knob("BENCH_BATCH_N", 100, 5_000);
 const BATCH_REQS = knob("BENCH_BATCH_REQS", 30, 1_000);
+const SHAPED_N = knob("BENCH_SHAPED_N", 100, 50_000);
+const SHAPED_HTTP_REQS = knob("BENCH_SHAPED_HTTP_REQS", 200, 20_000);
+const SHAPED_BATCH_REQS = knob("BENCH_SHAPED_BATCH_REQS", 5, 1_000);
+const NETS = networks();
 const WARM = 200;
-const DEADLINE_MS = 15 * 60_000;
-
-const children = new Set();
-function killAll() {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  }
-}
-process.on("exit", killAll);
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
-setTimeout(() => {
-  console.error(`drive.mjs: gave up after ${DEADLINE_MS / 60_000} minutes`);
-  process.exit(1);
-}, DEADLINE_MS).unref();
-
-function start(cmd, argv, opts = {}) {
-  const child = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], ...opts });
-  children.add(child);
-  child.on("error", (e) => {
-    console.error(`drive.mjs: ${cmd}: ${e.message}`);
-    process.exit(1);
-  });
-  let stderr = "";
-  child.stderr.on("data", (d) => {
-    stderr += d;
-    if (stderr.length > 20_000) stderr = stderr.slice(-10_000);
-  });
-  child.stderrText = () => stderr;
-  child.once("exit", () => children.delete(child));
-  return child;
-}
-
-async function stop(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
-  await Promise.race([exited, sleep(5000)]);
-}
-
-// ---- dev primaries ---------------------------------------------------------------------------
-
-async function startPrimary(name) {
-  const dir = join(args.work, name);
-  mkdirSync(dir, { recursive: true });
-  const child = start(args.primary, ["--db", join(dir, "db"), "--listen", "127.0.0.1:0"]);
-  const lines = createInterface({ input: child.stdout });
-  const url = await Promise.race([
-    new Promise((resolve) => lines.once("line", resolve)),
-    new Promise((_, reject) => child.once("exit", (code) => reject(new Error(`primary exited (${code}): ${child.stderrText()}`)))),
-    sleep(30_000).then(() => {
-      throw new Error("primary did not print its URL within 30 s");
-    }),
-  ]);
-  lines.on("line", () => {});
-  if (!/^http:\/\/127\.0\.0\.1:\d+\/?$/.test(url.trim())) throw new Error(`unexpected primary URL ${url}`);
-  return { child, url: url.trim().replace(/\/$/, "") };
-}
-
-async function pipeline(url, sqls) {
-  const body = { baton: null, requests: [...sqls.map((sql) => ({ type: "execute", stmt: { sql } })), { type: "close" }] };
-  const res = await fetch(`${url}/v2/pipeline`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`pipeline ${res.status}: ${text.slice(0, 500)}`);
-  const results = JSON.parse(text).results;
-  for (const r of results) if (r.type !== "ok") throw new Error(`pipeline error: ${JSON.stringify(r).slice(0, 500)}`);
-  return results.slice(0, sqls.length).map((r) => r.response.result);
-}
+const COMMAND = "npm run bench:workerd";
+deadline("bench:workerd", 40);
 
 const cell = (result, row = 0, col = 0) => Number(result.rows[row][col].value);
 
@@ -126,20 +79,9 @@ async function seed(url, rows) {
 
 // ---- workerd ---------------------------------------------------------------------------------
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** A workerd config (capnp) serving the wrangler bundle, with the primaries as text bindings and
  * outbound network restricted to loopback. Written into the bundle dir (embed paths are relative). */
-function writeConfig(primaries) {
+function writeConfig(primaries, name) {
   const files = readdirSync(args.bundle).filter((f) => f.endsWith(".js") || f.endsWith(".wasm"));
   const main = files.find((f) => f === "worker.js") ?? files.find((f) => f.endsWith(".js"));
   if (!main) throw new Error(`no .js in the bundle ${args.bundle}: ${files}`);
@@ -163,7 +105,7 @@ const bench :Workerd.Worker = (
   ],
 );
 `;
-  const path = join(args.bundle, "bench.capnp");
+  const path = join(args.bundle, `bench-${name}.capnp`);
   writeFileSync(path, config);
   return path;
 }
@@ -204,31 +146,22 @@ async function get(base, path) {
 
 // ---- statistics and output -------------------------------------------------------------------
 
-const sortNum = (xs) => [...xs].sort((a, b) => a - b);
-const pct = (xs, p) => {
-  const s = sortNum(xs);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
-};
-const median = (xs) => pct(xs, 50);
+
+// ---- output ----------------------------------------------------------------------------------
+
 const fmt = (ms) => (ms === undefined || Number.isNaN(ms) ? "-" : ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`);
 const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(1)}x` : "n/a");
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
-// ---- main ------------------------------------------------------------------------------------
+const sizes = { "1mb": 4_000, "25mb": 103_000 };
+const q = (kind, db, extra = "") => `client=${kind}&db=${db}&rows=${sizes[db]}${extra}`;
 
-async function main() {
-  const sizes = { "1mb": 4_000, "25mb": 103_000 };
-  const primaries = {};
-  const dbs = {};
-  for (const [db, rows] of Object.entries(sizes)) {
-    const p = await startPrimary(`primary-${db}`);
-    primaries[db] = p.url;
-    dbs[db] = await seed(p.url, rows);
-    console.error(`seeded ${db}: ${rows} rows, ${mb(dbs[db].bytes)} in ${dbs[db].seedMs.toFixed(0)} ms at ${p.url}`);
-  }
-  const configPath = writeConfig(primaries);
-  const q = (kind, db, extra = "") => `client=${kind}&db=${db}&rows=${sizes[db]}${extra}`;
+/** Cold starts and steady state with workerd talking to `targets` (primary or netem URL per db). */
+async function measure(net, targets) {
+  const configPath = writeConfig(targets, net.name);
+  const shaped = net.name === "shaped";
+  // Through the shaped network every remote query costs a round trip: fewer of them.
+  const count = { n: { edge: N, web: shaped ? Math.min(N, SHAPED_N) : N }, httpReqs: shaped ? Math.min(HTTP_REQS, SHAPED_HTTP_REQS) : HTTP_REQS, batchReqs: shaped ? Math.min(BATCH_REQS, SHAPED_BATCH_REQS) : BATCH_REQS };
 
   // Cold starts: one fresh workerd process per measurement, cases interleaved per run.
   const coldCases = [
@@ -299,7 +232,7 @@ async function main() {
     let clockStep;
     for (let round = 0; round < ROUNDS; round++) {
       for (const kind of ["edge", "web"]) {
-        const r = await get(w.base, `/loop?${q(kind, "1mb", `&proto=auto&n=${N}&warm=${WARM}`)}`);
+        const r = await get(w.base, `/loop?${q(kind, "1mb", `&proto=auto&n=${count.n[kind]}&warm=${shaped && kind === "web" ? 10 : WARM}`)}`);
         inWorker[kind].times.push(...r.times);
         inWorker[kind].means.push(r.mean);
         clockStep = r.clockStepMs;
@@ -315,25 +248,30 @@ async function main() {
       await get(w.base, path);
       return performance.now() - t0;
     };
-    for (let i = 0; i < 50; i++) for (const k of ["edge", "web"]) await timed(`/q?${q(k, "1mb", `&n=1&start=${i}`)}`); // warm-up
-    for (let i = 0; i < HTTP_REQS; i++) {
+    for (let i = 0; i < (shaped ? 5 : 50); i++) for (const k of ["edge", "web"]) await timed(`/q?${q(k, "1mb", `&n=1&start=${i}`)}`); // warm-up
+    for (let i = 0; i < count.httpReqs; i++) {
       outside.empty.push(await timed(`/q?${q("edge", "1mb", "&n=0")}`));
       outside.edge.push(await timed(`/q?${q("edge", "1mb", `&n=1&start=${i}`)}`));
       outside.web.push(await timed(`/q?${q("web", "1mb", `&n=1&start=${i}`)}`));
     }
-    for (let i = 0; i < BATCH_REQS; i++) {
+    for (let i = 0; i < count.batchReqs; i++) {
       outside.batchEmpty.push(await timed(`/q?${q("edge", "1mb", "&n=0")}`));
       outside.batchEdge.push(await timed(`/q?${q("edge", "1mb", `&n=${BATCH_N}&start=${i * BATCH_N}`)}`));
       outside.batchWeb.push(await timed(`/q?${q("web", "1mb", `&n=${BATCH_N}&start=${i * BATCH_N}`)}`));
     }
     console.error("outside requests done");
-    Object.assign(steady, { inWorker, clockStep, outside, warmBoot });
+    Object.assign(steady, { inWorker, clockStep, outside, warmBoot, count });
   } finally {
     await stop(w.child);
   }
 
-  // ---- the table ----
-  const { inWorker, clockStep, outside, warmBoot } = steady;
+  return { coldCases, cold, steady };
+}
+
+/** Prints one network's table. */
+function table(net, result, dbs) {
+  const { coldCases, cold, steady } = result;
+  const { inWorker, clockStep, outside, warmBoot, count } = steady;
   const iw = (k) => ({
     p50: pct(inWorker[k].times, 50),
     p99: pct(inWorker[k].times, 99),
@@ -353,18 +291,19 @@ async function main() {
   line();
   line(`libsql-edge in workerd (${args.workerd.includes("wrangler") ? "wrangler's workerd binary" : "workerd"}, plain \`workerd serve\`), ${new Date().toISOString()}`);
   line(`point select: SELECT id, k, name, val FROM bench WHERE id = ? (ids vary), 1 MB database (${sizes["1mb"]} rows, ${mb(dbs["1mb"].bytes)})`);
-  line(`edge = libsql-edge createClient (local replica); web = @libsql/client/web (Hrana over loopback to the same release dev primary)`);
+  line(`network: ${net.label}${net.name === "shaped" ? " between workerd and the primaries" : ""}`);
+  line(`edge = libsql-edge createClient (local replica); web = @libsql/client/web (Hrana over ${net.name === "shaped" ? "netem" : "loopback"} to the same release dev primary)`);
   line();
   row("POINT SELECT", "edge", "web", "web/edge");
-  row(`in Worker, per await, p50 (${ROUNDS}x${N} queries)`, tick(e.p50), tick(wb.p50), ratio(wb.p50, e.p50));
+  row(`in Worker, per await, p50 (${ROUNDS}x${count.n.edge}/${count.n.web} queries)`, tick(e.p50), tick(wb.p50), ratio(wb.p50, e.p50));
   row(`in Worker, per await, p99`, tick(e.p99), tick(wb.p99), ratio(wb.p99, e.p99));
   row(`in Worker, per await, mean of the readings`, fmt(e.readingsMean), fmt(wb.readingsMean), ratio(wb.readingsMean, e.readingsMean));
   row(`in Worker, whole loop / n (median of ${ROUNDS} rounds)`, fmt(e.mean), fmt(wb.mean), ratio(wb.mean, e.mean));
-  row(`outside, 1 query/request, request p50 (${HTTP_REQS} req)`, fmt(pct(outside.edge, 50)), fmt(pct(outside.web, 50)), ratio(pct(outside.web, 50), pct(outside.edge, 50)));
+  row(`outside, 1 query/request, request p50 (${count.httpReqs} req)`, fmt(pct(outside.edge, 50)), fmt(pct(outside.web, 50)), ratio(pct(outside.web, 50), pct(outside.edge, 50)));
   row(`outside, 1 query/request, request p99`, fmt(pct(outside.edge, 99)), fmt(pct(outside.web, 99)), ratio(pct(outside.web, 99), pct(outside.edge, 99)));
   row(`outside, 1 query/request minus empty-request p50: p50`, fmt(edgeNet.p50), fmt(webNet.p50), ratio(webNet.p50, edgeNet.p50));
   row(`outside, 1 query/request minus empty-request p50: p99`, fmt(edgeNet.p99), fmt(webNet.p99), ratio(webNet.p99, edgeNet.p99));
-  row(`outside, ${BATCH_N} queries/request, per query (${BATCH_REQS} req)`, fmt(perQuery(outside.batchEdge)), fmt(perQuery(outside.batchWeb)), ratio(perQuery(outside.batchWeb), perQuery(outside.batchEdge)));
+  row(`outside, ${BATCH_N} queries/request, per query (${count.batchReqs} req)`, fmt(perQuery(outside.batchEdge)), fmt(perQuery(outside.batchWeb)), ratio(perQuery(outside.batchWeb), perQuery(outside.batchEdge)));
   line(`  empty request (routing + JSON, no query): p50 ${fmt(pct(outside.empty, 50))}, p99 ${fmt(pct(outside.empty, 99))}`);
   line(`  in-Worker clock: steps of ${fmt(clockStep)}; awaits that read 0: edge ${(e.zeroShare * 100).toFixed(1)}%, web ${(wb.zeroShare * 100).toFixed(1)}%`);
   line();
@@ -412,8 +351,76 @@ async function main() {
   line("  (in-Worker clock, 1 ms steps); 'wasm init' = the part of it spent in createClient (wasm instantiation).");
   line("  'auto' spends one extra round trip detecting the protocol (GET /info). spawn->row includes process start,");
   line("  config load, script and wasm compilation and isolate start, wherever workerd does them.");
-  line("- one shared 2-core VM, loopback, release dev primary; p99s are dominated by VM noise (see the empty request);");
+  line("- shaped: netem adds half the RTT to each request and to each response head, and paces bodies.");
+  line("- one shared 2-core VM, release dev primary; p99s are dominated by VM noise (see the empty request);");
   line("  single run: compare columns, not runs.");
+}
+
+/** The figures bench:report plots, as JSON lines (BENCH_JSON). */
+function record(net, result, dbs, proxyStats) {
+  const { coldCases, cold, steady } = result;
+  const base = { bench: "workerd", network: net.name, networkLabel: net.label, rttMs: net.rttMs, bandwidthMbit: net.bandwidthMbit };
+  emit(COMMAND, {
+    ...base,
+    kind: "point-select",
+    dbBytes: dbs["1mb"].bytes,
+    rows: sizes["1mb"],
+    inWorker: Object.fromEntries(
+      ["edge", "web"].map((k) => [k, { loopMeanMs: steady.inWorker[k].means, p50Ms: pct(steady.inWorker[k].times, 50), p99Ms: pct(steady.inWorker[k].times, 99), n: steady.inWorker[k].times.length }]),
+    ),
+    clockStepMs: steady.clockStep,
+    outsideMs: { edge: steady.outside.edge, web: steady.outside.web, empty: steady.outside.empty },
+    batch: { n: BATCH_N, edgeMs: steady.outside.batchEdge, webMs: steady.outside.batchWeb, emptyMs: steady.outside.batchEmpty },
+    proxy: proxyStats,
+  });
+  emit(COMMAND, {
+    ...base,
+    kind: "cold-start",
+    dbBytes: { "1mb": dbs["1mb"].bytes, "25mb": dbs["25mb"].bytes },
+    cases: coldCases.map((c) => ({
+      key: c.key,
+      label: c.label,
+      db: c.db ?? null,
+      spawnMs: cold[c.key].spawn,
+      requestMs: cold[c.key].request,
+      workerMs: cold[c.key].worker,
+      createMs: cold[c.key].create,
+      warmRequestMs: steady.warmBoot[c.key]?.request ?? null,
+      warmWorkerMs: steady.warmBoot[c.key]?.worker ?? null,
+      replicaBytes: cold[c.key].body?.memoryBytes ?? null,
+    })),
+  });
+}
+
+async function main() {
+  const primaries = {};
+  const dbs = {};
+  for (const [db, rows] of Object.entries(sizes)) {
+    const p = await startPrimary(args.primary, join(args.work, `primary-${db}`));
+    primaries[db] = p.url;
+    dbs[db] = await seed(p.url, rows);
+    console.error(`seeded ${db}: ${rows} rows, ${mb(dbs[db].bytes)} in ${dbs[db].seedMs.toFixed(0)} ms at ${p.url}`);
+  }
+  for (const net of NETS) {
+    const targets = { ...primaries };
+    const proxies = [];
+    try {
+      if (net.name === "shaped") {
+        for (const db of Object.keys(primaries)) {
+          const proxy = await startNetem(args.netem, primaries[db], net);
+          proxies.push(proxy);
+          targets[db] = proxy.url;
+        }
+      }
+      console.error(`network: ${net.label}`);
+      const result = await measure(net, targets);
+      table(net, result, dbs);
+      const proxyStats = proxies.length ? await Promise.all(proxies.map((p) => netemStats(p.url))) : null;
+      record(net, result, dbs, proxyStats);
+    } finally {
+      for (const p of proxies) await stop(p.child);
+    }
+  }
 }
 
 main()

@@ -1,7 +1,7 @@
 //! `libsql-edge-primary`: the dev primary's command line.
 //!
 //! `libsql-edge-primary --db DIR --listen 127.0.0.1:PORT [--auth-jwt-key-file FILE]
-//! [--max-log-size MB] [--seed FILE.sql] [--no-http-sync] [-- CMD ARGS...]`
+//! [--max-log-size MB] [--checkpoint-frames N] [--seed FILE.sql] [--no-http-sync] [-- CMD ARGS...]`
 //!
 //! The first line of stdout is the server URL (useful with port 0). With `-- CMD`, runs CMD with
 //! `PRIMARY_URL` set, stops the server and exits with CMD's exit code.
@@ -29,6 +29,9 @@ struct Cli {
     /// Compact the replication log into a snapshot past this many megabytes.
     #[arg(long)]
     max_log_size: Option<u64>,
+    /// Checkpoint (start a new HTTP-sync generation) after this many frames (default 4096).
+    #[arg(long)]
+    checkpoint_frames: Option<u64>,
     /// SQL script loaded into an empty database at start.
     #[arg(long)]
     seed: Option<PathBuf>,
@@ -58,6 +61,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error + Send + Sy
     };
     let mut opts = PrimaryOptions::new(&cli.db);
     opts.max_log_size = cli.max_log_size.map(|mb| mb * 1024 * 1024);
+    if let Some(n) = cli.checkpoint_frames {
+        opts.checkpoint_frames = n;
+    }
     let primary = tokio::task::spawn_blocking(move || Primary::open(opts)).await??;
     if let Some(seed) = &cli.seed {
         let sql = std::fs::read_to_string(seed)?;
