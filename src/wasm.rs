@@ -10,9 +10,9 @@ mod args;
 mod client;
 mod convert;
 mod fetch;
-mod results;
 mod local;
 mod open;
+mod results;
 mod trap;
 
 pub use client::WasmClient;

@@ -68,7 +68,14 @@ pub fn execute(conn: &Connection, s: &Statement) -> Result<ResultSet> {
         // Read after stepping: a step may re-prepare against a newer schema.
         let columns = stmt.column_names().map(str::to_string).collect();
         let column_types = stmt.columns().map(|c| c.decl_type().unwrap_or("").to_string()).collect();
-        return Ok(ResultSet { columns, column_types, rows, rows_affected: 0, last_insert_rowid: None, bookmark: None });
+        return Ok(ResultSet {
+            columns,
+            column_types,
+            rows,
+            rows_affected: 0,
+            last_insert_rowid: None,
+            bookmark: None,
+        });
     }
     let before = conn.total_changes();
     stmt.raw_execute().map_err(sqlite_error)?;

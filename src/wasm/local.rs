@@ -7,8 +7,8 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
 use super::args::{mode_from_js, statement_from_js, statements_from_js};
-use super::results::{result_to_js, results_to_js};
 use super::convert::error_to_js;
+use super::results::{result_to_js, results_to_js};
 use crate::error::Error;
 use crate::local::LocalClient;
 
