@@ -1,12 +1,15 @@
 // vitest inside workerd (@cloudflare/vitest-plugin) for the runtime suites in tests/workerd/.
-// Run through tests/workerd/run.sh, which starts a dev primary (PRIMARY_URL) and tursodb (TURSO_URL).
+// Run through tests/workerd/run.sh, which starts a dev primary (PRIMARY_URL) and tursodb (TURSO_URL),
+// and for the memory suite a compacting dev primary (BIG_PRIMARY_URL), tursodb with VACUUM
+// (BIG_TURSO_URL) and the fault-injecting proxy in front of the former (NETEM_URL).
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-const primaryUrl = process.env.PRIMARY_URL;
-const tursoUrl = process.env.TURSO_URL;
-if (!primaryUrl || !tursoUrl) {
-  throw new Error("PRIMARY_URL / TURSO_URL are not set: run tests/workerd/run.sh (it starts a dev primary and tursodb)");
+const names = ["PRIMARY_URL", "TURSO_URL", "BIG_PRIMARY_URL", "BIG_TURSO_URL", "NETEM_URL"];
+const bindings = Object.fromEntries(names.map((n) => [n, process.env[n]]));
+const missing = names.filter((n) => !bindings[n]);
+if (missing.length > 0) {
+  throw new Error(`${missing.join(", ")} not set: run tests/workerd/run.sh (it starts the servers)`);
 }
 
 export default defineConfig({
@@ -14,7 +17,7 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
       // nodejs_compat: node:fs (workerd's virtual /tmp) for Drizzle's migrator in tests/workerd/orm.test.ts.
-      miniflare: { bindings: { PRIMARY_URL: primaryUrl, TURSO_URL: tursoUrl }, compatibilityFlags: ["nodejs_compat"] },
+      miniflare: { bindings, compatibilityFlags: ["nodejs_compat"] },
     }),
   ],
   test: {

@@ -10,5 +10,6 @@ npm run --silent check
 npm run --silent build
 npm run --silent test:workerd
 npm run --silent test:deno
+npm run --silent test:memory
 npm run --silent test:compat
 npm run --silent test:package

@@ -113,10 +113,16 @@ impl Client {
         self.closed.get()
     }
 
-    /// Closes the client: open transactions are dropped; further calls fail with `CLIENT_CLOSED`.
+    /// Closes the client: open transactions are dropped, the replica's pages are given back;
+    /// further calls fail with `CLIENT_CLOSED`.
     pub fn close(&self) {
         self.closed.set(true);
         self.transactions.clear();
+        if let Some(engine) = &self.engine {
+            // Opening an empty replica only fails if SQLite cannot allocate a connection; the old
+            // pages stay then, which is no worse than not closing.
+            let _ = engine.release();
+        }
     }
 
     /// `transport` with this call's deadline: `timeoutMs` bounds the whole call, retries included.

@@ -143,7 +143,8 @@ impl Remote {
                 let _slot = self.slot(transport).await;
                 let mut response = transport.send(request).await.map_err(network)?;
                 let limit = if response.status == 200 { self.max_response_bytes } else { ERROR_BODY_CAP };
-                let body = match response.body.read_capped(limit).await {
+                let expected = response.content_length();
+                let body = match response.body.read_capped(limit, expected).await {
                     Ok(body) => body,
                     Err(ReadError::Transport(e)) => return Err(network(e)),
                     Err(ReadError::TooLarge { limit }) if response.status == 200 => {

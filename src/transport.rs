@@ -135,8 +135,9 @@ impl Body {
     }
 
     /// Reads the whole body if it is at most `limit` bytes; stops reading as soon as it is longer.
-    pub async fn read_capped(&mut self, limit: usize) -> Result<Vec<u8>, ReadError> {
-        let mut out = Vec::new();
+    /// `expected` (a declared length) sizes the buffer once, so it is not grown by doubling.
+    pub async fn read_capped(&mut self, limit: usize, expected: Option<u64>) -> Result<Vec<u8>, ReadError> {
+        let mut out = Vec::with_capacity(expected.map_or(0, |n| n.min(limit as u64) as usize));
         while let Some(chunk) = self.next_chunk().await.map_err(ReadError::Transport)? {
             if out.len() + chunk.len() > limit {
                 return Err(ReadError::TooLarge { limit });
@@ -265,8 +266,8 @@ mod tests {
         let sizes: Vec<usize> = std::iter::from_fn(|| block_on(body.next_chunk()).unwrap().map(|c| c.len())).collect();
         assert_eq!(sizes, vec![MAX_CHUNK, MAX_CHUNK, 5]);
         let mut body = Body::from_bytes(vec![1; 10]);
-        assert_eq!(block_on(body.read_capped(10)).unwrap().len(), 10);
+        assert_eq!(block_on(body.read_capped(10, Some(10))).unwrap().len(), 10);
         let mut body = Body::from_bytes(vec![1; 11]);
-        assert_eq!(block_on(body.read_capped(10)), Err(ReadError::TooLarge { limit: 10 }));
+        assert_eq!(block_on(body.read_capped(10, None)), Err(ReadError::TooLarge { limit: 10 }));
     }
 }

@@ -287,7 +287,7 @@ impl Transport for Faulty {
             if self.done.get() {
                 return Ok(response);
             }
-            let mut body = response.body.read_capped(usize::MAX).await.unwrap();
+            let mut body = response.body.read_capped(usize::MAX, None).await.unwrap();
             if body.len() < 8192 {
                 response.body = Body::from_bytes(body);
                 return Ok(response);

@@ -238,7 +238,7 @@ impl Transport for Faulty<'_> {
 
 /// The whole body of `r` (fault injection reads it to damage it).
 fn body_of(r: &mut Response) -> Vec<u8> {
-    block_on(r.body.read_capped(usize::MAX)).unwrap()
+    block_on(r.body.read_capped(usize::MAX, None)).unwrap()
 }
 
 /// A body that hands out `bytes` and then fails as a dropped connection does.

@@ -130,6 +130,13 @@ impl Engine {
         &self.settings
     }
 
+    /// Gives the replica's pages back (a closed client): the replica is replaced by an empty one,
+    /// so the memory can serve other clients of the isolate.
+    pub fn release(&self) -> Result<()> {
+        *self.replica.borrow_mut() = Replica::open(self.settings.replica.clone())?;
+        Ok(())
+    }
+
     /// Where background tasks go from now on.
     pub fn set_spawner(&self, spawner: Spawner) {
         *self.spawner.borrow_mut() = Some(spawner);

@@ -68,6 +68,8 @@ async fn bootstrap(io: &Io<'_>, limit: u64) -> Result<Pull> {
     }
     let mut decoder = ImageDecoder::default();
     let mut received = 0u64;
+    // The in-header size, when SQLite would trust it, announces the whole image.
+    let mut announced: Option<u32> = None;
     while let Some(chunk) = io.next_chunk(&mut response.body, &context).await? {
         received += chunk.len() as u64;
         if let Some(len) = declared.filter(|&len| received > len) {
@@ -75,11 +77,18 @@ async fn bootstrap(io: &Io<'_>, limit: u64) -> Result<Pull> {
         }
         decoder
             .feed(&chunk, |pgno, page| {
-                // The in-header size, when SQLite would trust it, announces the whole image.
-                if let Some(pages) = db_header::trusted_db_size(&page).filter(|_| pgno == 1) {
-                    batch
-                        .check_announced(u64::from(pages) * page.len() as u64)
-                        .map_err(|o| over_budget(o.needed, limit))?;
+                if pgno == 1 {
+                    announced = db_header::trusted_db_size(&page);
+                    if let Some(pages) = announced {
+                        batch
+                            .check_announced(u64::from(pages) * page.len() as u64)
+                            .map_err(|o| over_budget(o.needed, limit))?;
+                    }
+                }
+                if announced.is_some_and(|pages| pgno > pages) {
+                    // More pages than the image's own header announces: no legitimate export.
+                    let limit = u64::from(pgno - 1) * page.len() as u64;
+                    return Err(Error::ResponseTooLarge { context: context.clone(), limit });
                 }
                 batch.add(pgno, page).map_err(|o| over_budget(o.needed, limit))
             })

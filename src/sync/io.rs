@@ -149,7 +149,7 @@ impl<'a> Io<'a> {
         if (200..300).contains(&response.status) {
             return Ok((response, Vec::new()));
         }
-        let text = match response.body.read_capped(ERROR_BODY_CAP).await {
+        let text = match response.body.read_capped(ERROR_BODY_CAP, None).await {
             Ok(bytes) => bytes,
             Err(ReadError::TooLarge { .. }) => Vec::new(),
             Err(ReadError::Transport(e)) => return Err(e),
