@@ -15,7 +15,7 @@ if (missing.length > 0) {
 export default defineConfig({
   plugins: [
     cloudflareTest({
-      wrangler: { configPath: "./wrangler.toml" },
+      wrangler: { configPath: "./tests/workerd/wrangler.toml" },
       // nodejs_compat: node:fs (workerd's virtual /tmp) for Drizzle's migrator in tests/workerd/orm.test.ts.
       miniflare: { bindings, compatibilityFlags: ["nodejs_compat"] },
     }),
