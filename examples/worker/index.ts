@@ -9,7 +9,11 @@
 //   GET  /sync[?delay=ms]       pull from the primary now (the delay holds the first fetch back, for tests)
 //   GET  /sync?detach=1          start a pull and answer at once without waitUntil: the request ends
 //                               mid-sync and workerd drops its I/O (for tests; apps pass waitUntil)
-//   GET  /stats                 the replica's position and memory
+//   GET  /stats                 client.stats(): position, lag, syncs, where reads were served, memory
+//
+// Every answer carries a Server-Timing header (where the call was served, the replica's lag) and
+// the bookmark of what it saw (x-libsql-bookmark); send it back in that header and the next request
+// (in any isolate) reads at least that.
 import { waitUntil } from "cloudflare:workers";
 import { createClient, LibsqlError } from "../../dist/init/workerd.js";
 
@@ -51,6 +55,13 @@ export default {
     const url = new URL(request.url);
     client ??= createClient({ url: "file:example.db", syncUrl: env.PRIMARY_URL, syncInterval: 5, fetch: delayingFetch, waitUntil });
     const stats = () => ({ position: client!.position, memoryBytes: client!.memoryBytes });
+    const session = client.session({ bookmark: request.headers.get("x-libsql-bookmark") });
+    const answer = (value: unknown, status = 200) => {
+      const response = json(value, status);
+      response.headers.set("server-timing", client!.serverTiming());
+      if (session.bookmark) response.headers.set("x-libsql-bookmark", session.bookmark);
+      return response;
+    };
     try {
       if (url.pathname === "/") return help(url.origin);
       if (url.pathname === "/sync") {
@@ -64,14 +75,14 @@ export default {
         return json({ ...replicated, ...stats() });
       }
       if (url.pathname === "/query") {
-        const rs = await client.execute(url.searchParams.get("sql") ?? "SELECT 1");
-        return json({ ...rs.toJSON(), replica: stats() });
+        const rs = await session.execute(url.searchParams.get("sql") ?? "SELECT 1");
+        return answer({ ...rs.toJSON(), replica: stats() });
       }
       if (url.pathname === "/write" && request.method === "POST") {
-        const rs = await client.execute(await request.text());
-        return json({ rowsAffected: rs.rowsAffected, lastInsertRowid: rs.lastInsertRowid, replica: stats() });
+        const rs = await session.execute(await request.text());
+        return answer({ rowsAffected: rs.rowsAffected, lastInsertRowid: rs.lastInsertRowid, replica: stats() });
       }
-      if (url.pathname === "/stats") return json(stats());
+      if (url.pathname === "/stats") return answer(client.stats());
       return json({ error: { message: "not found" } }, 404);
     } catch (e) {
       const code = e instanceof LibsqlError ? e.code : undefined;
