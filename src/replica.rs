@@ -243,6 +243,15 @@ impl Replica {
         lock(&self.store).shape()
     }
 
+    /// `count` pages from page `first` (1-based) as installed, concatenated (a snapshot chunk).
+    pub fn read_pages(&self, first: u32, count: u32) -> Vec<u8> {
+        let store = lock(&self.store);
+        let page_size = store.shape().page_size.unwrap_or(0) as usize;
+        let mut out = vec![0u8; page_size * count as usize];
+        store.read_at(&mut out, (first as u64 - 1) * page_size as u64);
+        out
+    }
+
     /// The whole database file as installed (header bytes in `PATCHED_RANGES` are the replica's own).
     pub fn export(&self) -> Vec<u8> {
         lock(&self.store).export()

@@ -13,6 +13,7 @@ mod grpc;
 pub mod http_sync;
 pub mod io;
 pub mod pull_updates;
+pub mod snapshot;
 pub mod sqld;
 
 use std::cell::RefCell;

@@ -16,8 +16,10 @@ mod flight;
 mod policy;
 mod read;
 mod stats;
+mod tier;
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 pub use flight::FlightState;
 pub use policy::{ColdStart, Consistency, OnStale, Reason, Task};
@@ -87,6 +89,8 @@ pub struct Engine {
     /// Background tasks started while no spawner is set (native embedding, tests): run them with
     /// [`Engine::run_queued`].
     queued: RefCell<Vec<(Task, u64)>>,
+    /// The snapshot tier, when a store was given.
+    tier: RefCell<Option<Rc<tier::Tier>>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -117,6 +121,7 @@ impl Engine {
             stats: RefCell::new(Counters::default()),
             spawner: RefCell::new(None),
             queued: RefCell::new(Vec::new()),
+            tier: RefCell::new(None),
         })
     }
 
@@ -192,6 +197,11 @@ impl Engine {
         if matches!(acquired, Acquired::TakenOver(_)) {
             self.stats.borrow_mut().syncs_taken_over += 1;
         }
+        self.hand_over(task, token);
+    }
+
+    /// Gives a leased task to the spawner (or the queue).
+    fn hand_over(&self, task: Task, token: u64) {
         match &*self.spawner.borrow() {
             Some(spawn) => spawn(task, token),
             None => self.queued.borrow_mut().push((task, token)),
@@ -201,8 +211,11 @@ impl Engine {
     /// Runs one background task under its lease (what the spawner's future does).
     pub async fn run_task(&self, transport: &dyn Transport, task: Task, token: u64) {
         let transport = &WithDeadline::new(transport, self.settings.timeout_ms);
+        if task == Task::Publish {
+            self.run_publish(transport.now_ms(), token).await;
+            return;
+        }
         let _ = self.pull(transport, None).await;
-        let _ = task;
         self.flights.borrow_mut().release(token);
     }
 
@@ -248,10 +261,16 @@ impl Engine {
             }
         }
         self.clocks.set(clocks);
+        drop(stats);
+        if result.is_ok() {
+            self.maybe_publish(now);
+        }
         result
     }
 
     async fn pull_with(&self, io: &Io<'_>, stop_when: Option<StopWhen<'_>>) -> Result<SyncStats> {
+        let cold = self.replica.borrow().newest_position().is_none();
+        let from_snapshot = cold && self.load_snapshot(io.now_ms()).await;
         let kind = match self.kind.get() {
             Some(k) => k,
             None => {
@@ -264,7 +283,21 @@ impl Engine {
         // this call never awaits I/O that belongs to another request.
         let taken = self.protocol.borrow_mut().take();
         let mut protocol = taken.unwrap_or_else(|| new_protocol(kind));
-        let result = sync_into(&self.replica, protocol.as_mut(), io, stop_when).await;
+        let mut result = sync_into(&self.replica, protocol.as_mut(), io, stop_when).await;
+        if from_snapshot && result.is_err() {
+            // The primary could not continue from the snapshot (another history, a position it no
+            // longer serves, no room for a fresh bootstrap next to it): bootstrap as without it.
+            self.release()?;
+            let mut stats = self.stats.borrow_mut();
+            stats.last_snapshot_miss = Some("the primary could not continue from it".into());
+            stats.bootstrap_source = None;
+            drop(stats);
+            protocol = new_protocol(kind);
+            result = sync_into(&self.replica, protocol.as_mut(), io, stop_when).await;
+        }
+        if cold && result.is_ok() && self.stats.borrow().bootstrap_source.is_none() {
+            self.stats.borrow_mut().bootstrap_source = Some("primary");
+        }
         let mut slot = self.protocol.borrow_mut();
         if slot.is_none() {
             *slot = Some(protocol);

@@ -16,6 +16,7 @@ pub mod pos;
 pub mod proxy;
 pub mod pull_updates;
 pub mod replication_log;
+pub mod snapshot;
 pub mod sqlite_code;
 pub mod varint;
 pub mod wal_frame;

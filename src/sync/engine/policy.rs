@@ -85,13 +85,15 @@ impl Reason {
     }
 }
 
-/// Sync work a read starts in the background (one in flight per replica).
+/// Work the engine runs in the background (one sync in flight per replica, and one publish).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Task {
     /// The first download of the database.
     Bootstrap,
     /// A catch-up: the interval passed, or the replica is stale.
     Refresh,
+    /// A snapshot of the replica for the colo's snapshot store.
+    Publish,
 }
 
 /// How far an inline pull goes.

@@ -24,6 +24,18 @@ pub struct Counters {
     pub reads_local: u64,
     /// Reads served by the primary, per reason (indexed like [`Reason::ALL`]).
     pub reads_remote: [u64; Reason::ALL.len()],
+    /// Where the replica's current image came from: `"snapshot"` or `"primary"`.
+    pub bootstrap_source: Option<&'static str>,
+    /// The age of the snapshot it was loaded from, when it was loaded, in ms.
+    pub snapshot_age_ms: Option<f64>,
+    /// Bytes read from the snapshot store.
+    pub bytes_from_snapshot: u64,
+    /// Why the last snapshot was not used (no manifest, foreign, damaged chunk, ...).
+    pub last_snapshot_miss: Option<String>,
+    /// Snapshots published, and chunks uploaded for them.
+    pub snapshots_published: u64,
+    /// Chunks uploaded by publishes (the others were already in the store).
+    pub chunks_uploaded: u64,
 }
 
 impl Counters {
