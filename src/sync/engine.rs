@@ -288,10 +288,11 @@ impl Engine {
             // The primary could not continue from the snapshot (another history, a position it no
             // longer serves, no room for a fresh bootstrap next to it): bootstrap as without it.
             self.release()?;
-            let mut stats = self.stats.borrow_mut();
-            stats.last_snapshot_miss = Some("the primary could not continue from it".into());
-            stats.bootstrap_source = None;
-            drop(stats);
+            {
+                let mut stats = self.stats.borrow_mut();
+                stats.last_snapshot_miss = Some("the primary could not continue from it".into());
+                stats.bootstrap_source = None;
+            }
             protocol = new_protocol(kind);
             result = sync_into(&self.replica, protocol.as_mut(), io, stop_when).await;
         }
