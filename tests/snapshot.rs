@@ -93,7 +93,8 @@ fn damaged_missing_and_foreign_snapshots_fall_back_to_the_primary() {
     let db = database_id(&p.url);
     let good = manifest(&p, &store);
     let first_chunk = chunk_key(db, &good.chunks[0]);
-    let damage: [(&str, Box<dyn Fn(&MemoryStore)>); 4] = [
+    type Damage<'a> = Box<dyn Fn(&MemoryStore) + 'a>;
+    let damage: [(&str, Damage); 4] = [
         (
             "a corrupted chunk",
             Box::new(|s: &MemoryStore| {
