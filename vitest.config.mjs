@@ -17,7 +17,8 @@ export default defineConfig({
     cloudflareTest({
       wrangler: { configPath: "./tests/workerd/wrangler.toml" },
       // nodejs_compat: node:fs (workerd's virtual /tmp) for Drizzle's migrator in tests/workerd/orm.test.ts.
-      miniflare: { bindings, compatibilityFlags: ["nodejs_compat"] },
+      // SNAPSHOTS: an R2 bucket for the snapshot tier's tests (Miniflare keeps it in memory).
+      miniflare: { bindings, compatibilityFlags: ["nodejs_compat"], r2Buckets: ["SNAPSHOTS"] },
     }),
   ],
   test: {

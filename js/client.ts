@@ -16,6 +16,7 @@ import type {
 } from "@libsql/core/api";
 import { ResultSetImpl } from "@libsql/core/util";
 import { expand } from "./config.js";
+import { snapshotStore } from "./snapshot.js";
 import type { WasmClient, WasmLocalClient } from "./wasm.js";
 import { generation, guard, guardSync, instanceFetch, wasm } from "./wasm.js";
 import { LibsqlBatchError, LibsqlError, mapAsyncErrors, mapErrors } from "./errors.js";
@@ -50,6 +51,13 @@ export interface EdgeConfig extends Config {
   onStale?: "sync" | "primary" | "serve";
   /** Milliseconds since the epoch, for tests that control time (default `Date.now`). */
   clock?: () => number;
+  /** Where the colo's replica snapshots live: a `Cache` (`caches.default`, `await caches.open(...)`),
+   * an R2 bucket binding, or any `{get(key), put(key, bytes)}` of bytes. */
+  snapshotStore?: unknown;
+  /** Names the database in the snapshot store (default: the sync URL). */
+  snapshotKey?: string;
+  /** A snapshot older than this (ms, default 300000) is published again. */
+  snapshotMaxAgeMs?: number;
 }
 
 /** What a session asks its reads for. */
@@ -382,7 +390,8 @@ class EdgeClient extends Reads implements Client {
 export function createClient(config: EdgeConfig): EdgeClient {
   const { wasm: options, intMode } = expand(config);
   const fetch = instanceFetch(config.fetch);
-  const handle = mapErrors(() => new Handle(() => wasm().openClient(options, fetch, config.waitUntil, config.clock) as Inner));
+  const store = snapshotStore(config.snapshotStore);
+  const handle = mapErrors(() => new Handle(() => wasm().openClient(options, fetch, config.waitUntil, config.clock, store) as Inner));
   return new EdgeClient(handle, intMode);
 }
 

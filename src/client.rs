@@ -101,6 +101,14 @@ impl Client {
         self.engine.as_ref()
     }
 
+    /// Uses `store` for the snapshot tier (replica clients only; the database's identity and the
+    /// snapshots' max age come from the configuration).
+    pub fn set_snapshot_store(&self, store: std::rc::Rc<dyn crate::sync::snapshot::SnapshotStore>) {
+        if let Some(engine) = &self.engine {
+            engine.set_snapshot_store(store, self.settings.snapshot_database, self.settings.snapshot_max_age_ms);
+        }
+    }
+
     /// Where the engine's background tasks go (the wasm layer hands them to `waitUntil`).
     pub fn set_spawner(&self, spawner: Spawner) {
         if let Some(engine) = &self.engine {

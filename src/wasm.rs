@@ -13,6 +13,7 @@ mod fetch;
 mod local;
 mod open;
 mod results;
+mod snapshot;
 mod trap;
 
 pub use client::WasmClient;

@@ -9,6 +9,7 @@
 
 use crate::error::{Error, Result};
 use crate::replica::{ReplicaConfig, DEFAULT_MEMORY_BUDGET};
+use crate::sync::bookmark::database_id;
 use crate::sync::engine::{ColdStart, EngineSettings, OnStale};
 use crate::sync::{ProtocolKind, SyncTarget};
 
@@ -16,6 +17,8 @@ use crate::sync::{ProtocolKind, SyncTarget};
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 /// Default cap on one Hrana answer: sqld's own `--max-response-size` is 10 MB of result data.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 16 << 20;
+/// Default age after which a snapshot is published again (5 minutes).
+pub const DEFAULT_SNAPSHOT_MAX_AGE_MS: f64 = 300_000.0;
 /// Default number of requests in flight to the primary, as `@libsql/client`.
 pub const DEFAULT_CONCURRENCY: u32 = 20;
 
@@ -52,6 +55,10 @@ pub struct ClientConfig {
     pub max_lag_ms: Option<f64>,
     /// Default `onStale`: `"sync"`, `"primary"` or `"serve"`.
     pub on_stale: Option<String>,
+    /// Names the database in the snapshot store instead of the sync URL.
+    pub snapshot_key: Option<String>,
+    /// A snapshot older than this is published again, in ms.
+    pub snapshot_max_age_ms: Option<f64>,
     /// `encryptionKey` was given (not supported).
     pub encryption_key: bool,
 }
@@ -96,6 +103,10 @@ pub struct Settings {
     pub max_lag_ms: Option<f64>,
     /// Default `onStale`.
     pub on_stale: OnStale,
+    /// The database's identity in the snapshot store (a hash of `snapshotKey`, else of `syncUrl`).
+    pub snapshot_database: u64,
+    /// A snapshot older than this is published again, in ms.
+    pub snapshot_max_age_ms: f64,
 }
 
 impl Settings {
@@ -130,6 +141,8 @@ impl std::fmt::Debug for Settings {
             .field("cold_start", &self.cold_start)
             .field("max_lag_ms", &self.max_lag_ms)
             .field("on_stale", &self.on_stale)
+            .field("snapshot_database", &self.snapshot_database)
+            .field("snapshot_max_age_ms", &self.snapshot_max_age_ms)
             .finish()
     }
 }
@@ -231,6 +244,7 @@ impl ClientConfig {
             Some(s) => Some(s * 1000.0),
             None => None,
         };
+        let sync_url_text = sync_url.clone().unwrap_or_else(|| primary_url.clone());
         Ok(Settings {
             primary_url,
             sync_url,
@@ -265,6 +279,17 @@ impl ClientConfig {
                 ms => ms,
             },
             on_stale: parse_on_stale(self.on_stale.as_deref())?,
+            snapshot_database: database_id(self.snapshot_key.as_deref().unwrap_or(&sync_url_text)),
+            snapshot_max_age_ms: match self.snapshot_max_age_ms {
+                Some(ms) if !(ms.is_finite() && ms >= 0.0) => {
+                    return Err(invalid(
+                        "SNAPSHOT_MAX_AGE_INVALID",
+                        format!("snapshotMaxAgeMs {ms} is not a number of milliseconds"),
+                    ))
+                }
+                Some(ms) => ms,
+                None => DEFAULT_SNAPSHOT_MAX_AGE_MS,
+            },
         })
     }
 }

@@ -40,6 +40,8 @@ pub fn config_from_js(config: &JsValue, wait_until: bool) -> Result<ClientConfig
         wait_until,
         max_lag_ms: convert::get_number(config, "maxLag")?,
         on_stale: convert::get_string(config, "onStale")?,
+        snapshot_key: convert::get_string(config, "snapshotKey")?,
+        snapshot_max_age_ms: convert::get_number(config, "snapshotMaxAgeMs")?,
         encryption_key: !(encryption.is_undefined() || encryption.is_null()),
     })
 }

@@ -15,6 +15,7 @@ use super::args::{config_from_js, consistency_from_js, mode_from_js, statement_f
 use super::convert::error_to_js;
 use super::fetch::FetchTransport;
 use super::results::{client_stats_to_js, replicated_to_js, result_to_js, results_to_js};
+use super::snapshot::JsSnapshotStore;
 use crate::client::{Client, ResultSet};
 use crate::error::Error;
 use crate::transport::Transport;
@@ -40,13 +41,23 @@ impl WasmClient {
     /// `config`: `@libsql/client`'s Config plus libsql-edge's options; `fetch`: the fetch function
     /// (`globalThis.fetch` when absent); `waitUntil`: keeps background syncs alive after the
     /// response (e.g. `waitUntil` from `cloudflare:workers`); `clock`: milliseconds since the epoch
-    /// (tests; `Date.now` when absent).
+    /// (tests; `Date.now` when absent); `snapshotStore`: `{get, put}` of bytes (js/snapshot.ts), or
+    /// `undefined`.
     #[wasm_bindgen(constructor)]
-    pub fn new(config: JsValue, fetch: JsValue, wait_until: JsValue, clock: JsValue) -> Result<WasmClient, JsValue> {
+    pub fn new(
+        config: JsValue,
+        fetch: JsValue,
+        wait_until: JsValue,
+        clock: JsValue,
+        snapshot_store: JsValue,
+    ) -> Result<WasmClient, JsValue> {
         let wait_until = wait_until.dyn_into::<Function>().ok();
         let config = config_from_js(&config, wait_until.is_some())?;
         let client = Rc::new(Client::new(&config).map_err(reject)?);
         let transport = Rc::new(FetchTransport::new(&fetch, clock.dyn_into::<Function>().ok())?);
+        if !(snapshot_store.is_undefined() || snapshot_store.is_null()) {
+            client.set_snapshot_store(Rc::new(JsSnapshotStore::new(snapshot_store)?));
+        }
         let (weak, background) = (Rc::downgrade(&client), transport.clone());
         client.set_spawner(Box::new(move |task, token| {
             let (weak, transport) = (weak.clone(), background.clone());

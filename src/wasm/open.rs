@@ -13,10 +13,16 @@ use crate::client::ClientConfig;
 /// `@libsql/client`'s default `concurrency`.
 const DEFAULT_CONCURRENCY: f64 = 20.0;
 
-/// Opens the client `config` describes (already expanded by the shim); `fetch`, `waitUntil` and
-/// `clock` as for `WasmClient`.
+/// Opens the client `config` describes (already expanded by the shim); `fetch`, `waitUntil`,
+/// `clock` and `snapshotStore` as for `WasmClient`.
 #[wasm_bindgen(js_name = openClient)]
-pub fn open_client(config: JsValue, fetch: JsValue, wait_until: JsValue, clock: JsValue) -> Result<JsValue, JsValue> {
+pub fn open_client(
+    config: JsValue,
+    fetch: JsValue,
+    wait_until: JsValue,
+    clock: JsValue,
+    snapshot_store: JsValue,
+) -> Result<JsValue, JsValue> {
     let url = get_string(&config, "url")?.ok_or_else(|| type_error("config.url is required"))?;
     let encryption = js_sys::Reflect::get(&config, &"encryptionKey".into())?;
     let local = ClientConfig {
@@ -30,6 +36,6 @@ pub fn open_client(config: JsValue, fetch: JsValue, wait_until: JsValue, clock: 
             let concurrency = get_number(&config, "concurrency")?.unwrap_or(DEFAULT_CONCURRENCY) as usize;
             Ok(WasmLocalClient::open(url, concurrency).map_err(|e| error_to_js(&e))?.into())
         }
-        None => Ok(WasmClient::new(config, fetch, wait_until, clock)?.into()),
+        None => Ok(WasmClient::new(config, fetch, wait_until, clock, snapshot_store)?.into()),
     }
 }

@@ -86,6 +86,14 @@ pub fn client_stats_to_js(stats: &ClientStats, wasm_memory_bytes: f64) -> JsValu
     set(&reads, "local", &(c.reads_local as f64).into());
     set(&reads, "remote", &(c.reads_remote_total() as f64).into());
     set(&reads, "remoteBy", &by);
+    let bootstrap = Object::new();
+    set(&bootstrap, "source", &opt_str(c.bootstrap_source));
+    set(&bootstrap, "snapshotAgeMs", &opt_f64(c.snapshot_age_ms));
+    set(&bootstrap, "bytesFromSnapshot", &(c.bytes_from_snapshot as f64).into());
+    let snapshots = Object::new();
+    set(&snapshots, "published", &(c.snapshots_published as f64).into());
+    set(&snapshots, "chunksUploaded", &(c.chunks_uploaded as f64).into());
+    set(&snapshots, "lastMiss", &opt_str(c.last_snapshot_miss.as_deref()));
     let object = Object::new();
     set(&object, "protocol", &opt_str(stats.protocol));
     set(&object, "position", &opt_str(stats.position.as_deref()));
@@ -95,6 +103,8 @@ pub fn client_stats_to_js(stats: &ClientStats, wasm_memory_bytes: f64) -> JsValu
     set(&object, "syncs", &syncs);
     set(&object, "pulled", &pulled);
     set(&object, "reads", &reads);
+    set(&object, "bootstrap", &bootstrap);
+    set(&object, "snapshots", &snapshots);
     set(&object, "memoryBytes", &(stats.memory_bytes as f64).into());
     set(&object, "memoryBudgetBytes", &(stats.memory_budget_bytes as f64).into());
     set(&object, "wasmMemoryBytes", &wasm_memory_bytes.into());

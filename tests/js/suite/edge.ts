@@ -211,7 +211,7 @@ export function edgeSuite(test: Register, context: () => EdgeContext): void {
     await client.execute("SELECT 1");
     clock.advance(250);
     const s = stats(client);
-    assertEquals(Object.keys(s).sort(), ["confirmedAt", "lagMs", "memoryBudgetBytes", "memoryBytes", "position", "protocol", "pulled", "reads", "remoteReads", "syncs", "wasmMemoryBytes"]);
+    assertEquals(Object.keys(s).sort(), ["bootstrap", "confirmedAt", "lagMs", "memoryBudgetBytes", "memoryBytes", "position", "protocol", "pulled", "reads", "remoteReads", "snapshots", "syncs", "wasmMemoryBytes"]);
     assertEquals([s.protocol, s.lagMs, s.remoteReads, s.reads.local, s.syncs.started], ["sqld", 250, null, 1, 1]);
     assert(s.pulled.bytes > 0 && s.pulled.roundTrips >= 2 && s.wasmMemoryBytes >= s.memoryBytes, JSON.stringify(s));
     assertEquals(Object.keys(s.reads.remoteBy).sort(), ["bookmark", "cold", "fallback", "overBudget", "pinned", "stale"]);
