@@ -168,7 +168,7 @@ impl SnapshotStore for Yielding {
         &self,
         key: &str,
         max_len: u64,
-    ) -> libsql_edge::transport::BoxFuture<'_, Result<Option<libsql_edge::transport::Body>, snapshot::StoreError>> {
+    ) -> libsql_edge::transport::BoxFuture<'_, Result<Option<snapshot::Object>, snapshot::StoreError>> {
         self.0.get(key, max_len)
     }
 

@@ -23,14 +23,27 @@ use crate::transport::{Body, BoxFuture};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreError(pub String);
 
+/// An object read from a store.
+pub struct Object {
+    /// Its bytes, read in chunks, so a large object is never copied whole.
+    pub body: Body,
+    /// Its SHA-256, when the store's runtime computed it natively (WebCrypto); the loader then
+    /// checks this instead of hashing the bytes in wasm.
+    pub sha256: Option<[u8; 32]>,
+}
+
 /// Where snapshots live. Keys are `crate::protocol::snapshot`'s (`<database>/manifest`,
 /// `<database>/chunk/<sha256>`). Implementations map them onto their store.
 pub trait SnapshotStore {
     /// The object at `key`, or `None` when there is none or it is longer than `max_len` (the reader
-    /// then does without it). The body is read in chunks, so a large object is never copied whole.
-    fn get(&self, key: &str, max_len: u64) -> BoxFuture<'_, Result<Option<Body>, StoreError>>;
+    /// then does without it).
+    fn get(&self, key: &str, max_len: u64) -> BoxFuture<'_, Result<Option<Object>, StoreError>>;
     /// Stores `bytes` at `key` (overwriting).
     fn put(&self, key: &str, bytes: Vec<u8>) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// The SHA-256 of `bytes` computed natively by the runtime, if it can (`None`: hash in wasm).
+    fn sha256(&self, _bytes: &[u8]) -> BoxFuture<'_, Option<[u8; 32]>> {
+        Box::pin(std::future::ready(None))
+    }
 }
 
 /// A store in memory (native embedding and tests; the JS package passes the runtime's stores).
@@ -60,9 +73,9 @@ impl MemoryStore {
 }
 
 impl SnapshotStore for MemoryStore {
-    fn get(&self, key: &str, max_len: u64) -> BoxFuture<'_, Result<Option<Body>, StoreError>> {
+    fn get(&self, key: &str, max_len: u64) -> BoxFuture<'_, Result<Option<Object>, StoreError>> {
         let object = self.objects.borrow().get(key).filter(|b| b.len() as u64 <= max_len).cloned();
-        Box::pin(std::future::ready(Ok(object.map(Body::from_bytes))))
+        Box::pin(std::future::ready(Ok(object.map(|b| Object { body: Body::from_bytes(b), sha256: None }))))
     }
 
     fn put(&self, key: &str, bytes: Vec<u8>) -> BoxFuture<'_, Result<(), StoreError>> {

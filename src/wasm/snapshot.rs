@@ -1,13 +1,14 @@
 //! `JsSnapshotStore`: the snapshot tier's store over a JS object `{get(key), put(key, bytes)}`
 //! (js/snapshot.ts turns a Workers/Deno `Cache`, an R2 bucket or any get/put object into that
 //! shape). `get` resolves to a `Uint8Array` or `null`; its bytes are copied into wasm memory a
-//! piece at a time as the loader reads them, never whole.
+//! piece at a time as the loader reads them, never whole. SHA-256 digests are computed by the
+//! runtime's WebCrypto (`crypto.subtle.digest`), natively, instead of in wasm.
 
 use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use crate::sync::snapshot::{SnapshotStore, StoreError};
+use crate::sync::snapshot::{Object, SnapshotStore, StoreError};
 use crate::transport::{Body, BodyStream, BoxFuture, TransportError, MAX_CHUNK};
 
 /// A JS `{get, put}` store.
@@ -44,6 +45,17 @@ impl JsSnapshotStore {
     }
 }
 
+/// `crypto.subtle.digest("SHA-256", array)`, or `None` where the runtime has no WebCrypto.
+async fn web_crypto_sha256(array: &Uint8Array) -> Option<[u8; 32]> {
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into()).ok()?;
+    let subtle = js_sys::Reflect::get(&crypto, &"subtle".into()).ok()?;
+    let digest = js_sys::Reflect::get(&subtle, &"digest".into()).ok()?.dyn_into::<Function>().ok()?;
+    let promise = digest.call2(&subtle, &"SHA-256".into(), array).ok()?;
+    let buffer = JsFuture::from(Promise::resolve(&promise)).await.ok()?;
+    let bytes = Uint8Array::new(&buffer).to_vec();
+    bytes.try_into().ok()
+}
+
 /// A body read out of a JS `Uint8Array`, `MAX_CHUNK` bytes at a time.
 struct ArrayBody {
     array: Uint8Array,
@@ -64,7 +76,7 @@ impl BodyStream for ArrayBody {
 }
 
 impl SnapshotStore for JsSnapshotStore {
-    fn get(&self, key: &str, max_len: u64) -> BoxFuture<'_, Result<Option<Body>, StoreError>> {
+    fn get(&self, key: &str, max_len: u64) -> BoxFuture<'_, Result<Option<Object>, StoreError>> {
         let key = JsValue::from_str(key);
         Box::pin(async move {
             let value = self.call(&self.get, &[&key]).await?;
@@ -75,8 +87,14 @@ impl SnapshotStore for JsSnapshotStore {
             if u64::from(array.length()) > max_len {
                 return Ok(None);
             }
-            Ok(Some(Body::new(ArrayBody { array, at: 0 })))
+            let sha256 = web_crypto_sha256(&array).await;
+            Ok(Some(Object { body: Body::new(ArrayBody { array, at: 0 }), sha256 }))
         })
+    }
+
+    fn sha256(&self, bytes: &[u8]) -> BoxFuture<'_, Option<[u8; 32]>> {
+        let array = Uint8Array::from(bytes);
+        Box::pin(async move { web_crypto_sha256(&array).await })
     }
 
     fn put(&self, key: &str, bytes: Vec<u8>) -> BoxFuture<'_, Result<(), StoreError>> {

@@ -64,9 +64,9 @@ async fn read_all(mut body: Body) -> Result<Vec<u8>, Miss> {
 /// The newest manifest of `database`, if the store has a usable one for `kind` (any protocol when
 /// the replica's protocol is not known yet).
 pub async fn manifest(store: &dyn SnapshotStore, database: u64, kind: Option<ProtocolKind>) -> Result<Manifest, Miss> {
-    let body = store.get(&manifest_key(database), MAX_MANIFEST_LEN).await.map_err(Miss::Store)?;
-    let manifest =
-        Manifest::decode(&read_all(body.ok_or(Miss::NoManifest)?).await?).map_err(|e| Miss::Unusable(e.to_string()))?;
+    let object = store.get(&manifest_key(database), MAX_MANIFEST_LEN).await.map_err(Miss::Store)?;
+    let bytes = read_all(object.ok_or(Miss::NoManifest)?.body).await?;
+    let manifest = Manifest::decode(&bytes).map_err(|e| Miss::Unusable(e.to_string()))?;
     if manifest.database != database {
         return Err(Miss::Unusable("the manifest belongs to another database".into()));
     }
@@ -88,12 +88,13 @@ pub async fn chunk(
     let (first, count) = manifest.chunk_range(index);
     let page_size = manifest.page_size as usize;
     let expected = count as u64 * page_size as u64;
-    let mut body = store
+    let object = store
         .get(&chunk_key(database, digest), expected)
         .await
         .map_err(Miss::Store)?
         .ok_or_else(|| Miss::BadChunk(format!("chunk {index} is missing")))?;
-    let mut hasher = Sha256::new();
+    let (mut body, native) = (object.body, object.sha256);
+    let mut hasher = native.is_none().then(Sha256::new);
     let mut pending = Pending::default();
     let mut pages = Vec::with_capacity(count as usize);
     let mut received = 0u64;
@@ -102,13 +103,19 @@ pub async fn chunk(
         if received > expected {
             return Err(Miss::BadChunk(format!("chunk {index} is longer than its {count} pages")));
         }
-        hasher.update(&bytes);
+        if let Some(h) = &mut hasher {
+            h.update(&bytes);
+        }
         pending.push(&bytes);
         while let Some(data) = pending.take(page_size) {
             pages.push(Page { pgno: first + pages.len() as u32, data });
         }
     }
-    if received != expected || hasher.finalize().as_slice() != digest {
+    let actual: Option<[u8; DIGEST_LEN]> = match hasher {
+        Some(h) => Some(h.finalize().into()),
+        None => native,
+    };
+    if received != expected || actual.as_ref() != Some(digest) {
         return Err(Miss::BadChunk(format!("chunk {index} does not match its checksum")));
     }
     Ok(pages)

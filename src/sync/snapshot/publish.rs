@@ -77,7 +77,10 @@ pub async fn publish(
         let first = index * chunk_pages + 1;
         let count = chunk_pages.min(page_count - (first - 1));
         let bytes = replica.borrow().read_pages(first, count);
-        let digest: [u8; DIGEST_LEN] = Sha256::digest(&bytes).into();
+        let digest: [u8; DIGEST_LEN] = match store.sha256(&bytes).await {
+            Some(d) => d,
+            None => Sha256::digest(&bytes).into(),
+        };
         if reusable.and_then(|m| m.chunks.get(index as usize)) != Some(&digest) {
             bytes_uploaded += bytes.len() as u64;
             store.put(&chunk_key(database, &digest), bytes).await?;
