@@ -57,7 +57,7 @@ fn main() {
     for _ in 0..5 {
         let mut replica = Replica::open(ReplicaConfig::default()).unwrap();
         let committed =
-            CommittedPages { replace: false, position: pos(1), db_size_pages: db_size, pages: pages_of(&image) };
+            CommittedPages { replace: false, position: pos(1), db_size_pages: db_size, pages: pages_of(&image), dropped: Vec::new() };
         let t = Instant::now();
         replica.apply(committed).unwrap();
         one_commit.push(t.elapsed());
@@ -85,6 +85,7 @@ fn main() {
             position: pos(i + 1),
             db_size_pages: db_size,
             pages: c.to_vec(),
+            dropped: Vec::new(),
         })
         .collect();
     let t = Instant::now();

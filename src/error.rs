@@ -128,6 +128,20 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+    /// A read of a partial replica needed pages it does not hold (an internal signal: the client
+    /// fetches them and runs the statement again; it only surfaces when that cannot happen).
+    #[error("the partial replica lacks {} page(s) this read needs", pages.len())]
+    PagesMissing {
+        /// The missing page numbers, in the order they were read.
+        pages: Vec<u32>,
+    },
+    /// The page source of a partial replica could not give the pages a read needs at the
+    /// replica's position (failed, sent another position, or a page that does not verify).
+    #[error("page source: {message}")]
+    PageSource {
+        /// What went wrong.
+        message: String,
+    },
     /// A replication frame's rolling checksum does not match: nothing of that response is applied.
     #[error("{context}: checksum mismatch at frame {frame_no}")]
     ChecksumMismatch {
@@ -166,6 +180,8 @@ impl Error {
             Error::ChecksumMismatch { .. } => "SYNC_CHECKSUM_MISMATCH",
             Error::ResponseTooLarge { .. } => "RESPONSE_TOO_LARGE",
             Error::BookmarkInvalid { .. } => "BOOKMARK_INVALID",
+            Error::PagesMissing { .. } => "REPLICA_PAGES_MISSING",
+            Error::PageSource { .. } => "REPLICA_PAGE_SOURCE",
             Error::Server { code, .. } => code,
             Error::Batch { source, .. } => source.code(),
             Error::Config { code, .. } | Error::Closed { code, .. } => code,

@@ -12,6 +12,8 @@
 mod committed;
 mod header;
 mod page_store;
+mod pool;
+mod prepare;
 mod rows;
 mod vfs;
 
@@ -25,13 +27,16 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use committed::{CommittedPages, Page};
 pub use header::PATCHED_RANGES;
-pub use page_store::Shape;
+pub use page_store::{PageCounters, Residency};
+pub use pool::MemoryPool;
+pub use prepare::Shape;
 pub use rows::{Params, Rows};
 
 use crate::error::{Error, Result};
 use crate::protocol::Position;
 use crate::value::Value;
-use page_store::{PageStore, PreparedApply};
+use page_store::PageStore;
+use prepare::PreparedApply;
 use vfs::{lock, SharedStore};
 
 /// Default memory budget: 64 MiB of pages, half of a Worker isolate's 128 MB.
@@ -45,11 +50,13 @@ pub struct ReplicaConfig {
     /// SQLite's page cache for the connection, in KiB. Pages already live in the store, so a small
     /// cache only saves copying hot pages.
     pub cache_size_kib: u32,
+    /// The budget shared with other replicas (`None`: the isolate's, `MemoryPool::isolate`).
+    pub pool: Option<Arc<MemoryPool>>,
 }
 
 impl Default for ReplicaConfig {
     fn default() -> Self {
-        ReplicaConfig { memory_budget_bytes: DEFAULT_MEMORY_BUDGET, cache_size_kib: 2048 }
+        ReplicaConfig { memory_budget_bytes: DEFAULT_MEMORY_BUDGET, cache_size_kib: 2048, pool: None }
     }
 }
 
@@ -84,7 +91,9 @@ impl Replica {
         vfs::ensure_registered()
             .map_err(|rc| Error::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), None)))?;
         let name = format!("replica-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
-        let store: SharedStore = Arc::new(Mutex::new(PageStore::default()));
+        let pool = config.pool.clone().unwrap_or_else(MemoryPool::isolate);
+        let store: SharedStore = Arc::new(Mutex::new(PageStore::new(pool.clone())));
+        pool.join(&store);
         vfs::attach(&name, store.clone());
         let conn = match open_connection(&name, &config) {
             Ok(conn) => conn,
@@ -96,9 +105,37 @@ impl Replica {
         Ok(Replica { name, store, conn, config, queued: Vec::new() })
     }
 
+    /// Makes the replica keep only the pages it uses (`Residency::Partial`) or every page. Only
+    /// an empty replica changes residency; returns whether it did.
+    pub fn set_residency(&mut self, residency: Residency) -> bool {
+        let mut store = lock(&self.store);
+        if store.position().is_some() && store.residency() != residency {
+            return false;
+        }
+        store.set_residency(residency);
+        true
+    }
+
+    /// Which pages the replica keeps.
+    pub fn residency(&self) -> Residency {
+        lock(&self.store).residency()
+    }
+
+    /// Whether page `pgno` is held (always true for a full replica's pages).
+    pub fn holds(&self, pgno: u32) -> bool {
+        let store = lock(&self.store);
+        store.residency() == Residency::Full || store.holds(pgno)
+    }
+
+    /// Page traffic so far, with resident and pinned page counts.
+    pub fn page_counters(&self) -> (PageCounters, usize, u64) {
+        let store = lock(&self.store);
+        (store.counters(), store.resident_pages(), store.pinned_bytes())
+    }
+
     /// Replaces the whole database with `image` (a SQLite file, any valid page size) at `position`.
     pub fn bootstrap(&mut self, image: &[u8], position: Position) -> Result<ApplyOutcome> {
-        let prepared = PageStore::prepare_image(image, position)?;
+        let prepared = prepare::prepare_image(image, position)?;
         self.install_or_queue(prepared)
     }
 
@@ -106,16 +143,17 @@ impl Replica {
     /// made, so memory peaks near one copy of the database instead of two. The budget is checked
     /// before anything is split.
     pub fn bootstrap_owned(&mut self, image: Vec<u8>, position: Position) -> Result<ApplyOutcome> {
-        let shape = PageStore::image_shape(&image)?;
+        let shape = prepare::image_shape(&image)?;
         self.check_budget(shape.bytes(), shape.bytes())?;
-        let prepared = PageStore::prepare_image_owned(image, position)?;
+        let prepared = prepare::prepare_image_owned(image, position)?;
         self.install_or_queue(prepared)
     }
 
     /// Installs whole committed transactions. On error the replica is unchanged.
     pub fn apply(&mut self, committed: CommittedPages) -> Result<ApplyOutcome> {
         let base = self.queued.last().map(PreparedApply::shape).unwrap_or_else(|| self.shape());
-        let prepared = PageStore::prepare(base, committed)?;
+        let partial = self.residency() != Residency::Full;
+        let prepared = prepare::prepare(base, committed, partial)?;
         self.install_or_queue(prepared)
     }
 
@@ -130,15 +168,59 @@ impl Replica {
         }
     }
 
-    /// Refuses an install that would exceed the budget: `after` is the database size it leaves,
-    /// `held` the page bytes it carries. While a read transaction is open the install is queued, and
-    /// what it carries counts on top of what the replica already holds.
+    /// Refuses an install that would exceed the budget, or makes room for it: `after` is the
+    /// database size a full replica is left with, `held` the page bytes the install carries. While a
+    /// read transaction is open the install is queued, and what it carries counts on top of what the
+    /// replica already holds. A partial replica evicts pages it may give up (its own, then any
+    /// replica's in the isolate's pool); a full one only others'.
     fn check_budget(&self, after: u64, held: u64) -> Result<()> {
-        let needed = if self.in_read_transaction() { self.memory_bytes() + held } else { after };
-        if needed > self.config.memory_budget_bytes {
-            return Err(Error::MemoryBudget { needed, budget: self.config.memory_budget_bytes });
+        let budget = self.config.memory_budget_bytes;
+        let queued = self.queued_bytes();
+        let mut store = lock(&self.store);
+        let partial = store.residency() != Residency::Full;
+        let (needed, more) = match (partial, self.in_read_transaction()) {
+            (true, _) | (false, true) => (store.resident_bytes() + queued + held, queued + held),
+            (false, false) => (after, after.saturating_sub(store.resident_bytes())),
+        };
+        let fits = if partial { store.make_room(more, budget) } else { needed <= budget };
+        if !fits {
+            return Err(Error::MemoryBudget { needed, budget });
+        }
+        let pool = store.pool().clone();
+        if !pool.make_room(&mut store, more) {
+            let budget = pool.limit().unwrap_or(u64::MAX);
+            return Err(Error::MemoryBudget { needed: pool.used() + more, budget });
         }
         Ok(())
+    }
+
+    fn queued_bytes(&self) -> u64 {
+        self.queued.iter().map(PreparedApply::page_bytes).sum()
+    }
+
+    /// Adds pages fetched at `at` (the replica's installed position) to a partial replica, making
+    /// room by eviction; pages that find no room are left out, the first (the page a read missed)
+    /// last. Returns how many were added: 0 when the replica moved meanwhile (the fetch is stale).
+    pub fn fill(&mut self, at: &Position, mut pages: Vec<(u32, Vec<u8>)>) -> Result<usize> {
+        let budget = self.config.memory_budget_bytes;
+        let queued = self.queued_bytes();
+        let mut store = lock(&self.store);
+        if store.position() != Some(at) {
+            return Ok(0);
+        }
+        let page_size = u64::from(store.shape().page_size.unwrap_or(0));
+        let pool = store.pool().clone();
+        while !pages.is_empty() {
+            let more = pages.len() as u64 * page_size + queued;
+            if store.make_room(more, budget) && pool.make_room(&mut store, more) {
+                break;
+            }
+            pages.pop();
+        }
+        if pages.is_empty() {
+            return Err(Error::MemoryBudget { needed: store.resident_bytes() + page_size, budget });
+        }
+        Ok(store.fill(at, pages))
     }
 
     /// Installs prepared applies in order. After a whole-database replacement the connection is
@@ -179,6 +261,8 @@ impl Replica {
     /// statement is not read-only.
     pub fn query_script(&mut self, sql: &str) -> Result<()> {
         use rusqlite::fallible_iterator::FallibleIterator as _;
+        lock(&self.store).take_misses();
+        let result = (|| {
         let mut batch = rusqlite::Batch::new(&self.conn, sql);
         let mut statements = Vec::new();
         while let Some(stmt) = batch.next()? {
@@ -192,6 +276,8 @@ impl Replica {
             while rows.next()?.is_some() {}
         }
         Ok(())
+        })();
+        self.missing_or(result)
     }
 
     /// Whether `sql` is one statement that SQLite can prepare on the replica and calls read-only.
@@ -201,17 +287,39 @@ impl Replica {
         self.prepared_readonly(sql).unwrap_or(false)
     }
 
-    /// Whether SQLite calls `sql` read-only, if the replica can prepare it (one statement).
+    /// Whether SQLite calls `sql` read-only, if the replica can prepare it (one statement). A
+    /// partial replica that lacks schema pages cannot: `take_misses` then names them.
     pub fn prepared_readonly(&self, sql: &str) -> Option<bool> {
+        lock(&self.store).take_misses();
         self.conn.prepare_cached(sql).ok().map(|s| s.readonly())
     }
 
+    /// The pages reads found missing since the last statement began (partial replicas).
+    pub fn take_misses(&self) -> Vec<u32> {
+        lock(&self.store).take_misses()
+    }
+
     fn run(&self, sql: &str, params: Params<'_>) -> Result<Rows> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
-        if !stmt.readonly() {
-            return Err(Error::WriteRefused);
+        lock(&self.store).take_misses();
+        let result = (|| {
+            let mut stmt = self.conn.prepare_cached(sql)?;
+            if !stmt.readonly() {
+                return Err(Error::WriteRefused);
+            }
+            Ok(Rows::collect(&mut stmt, params)?)
+        })();
+        self.missing_or(result)
+    }
+
+    /// A failed statement of a partial replica that read a page it lacks is `PagesMissing`.
+    fn missing_or<T>(&self, result: Result<T>) -> Result<T> {
+        match result {
+            Err(e) => match self.take_misses() {
+                pages if !pages.is_empty() => Err(Error::PagesMissing { pages }),
+                _ => Err(e),
+            },
+            ok => ok,
         }
-        Ok(Rows::collect(&mut stmt, params)?)
     }
 
     /// True while a transaction is open on the replica's connection.
@@ -245,7 +353,7 @@ impl Replica {
 
     /// `count` pages from page `first` (1-based) as installed, concatenated (a snapshot chunk).
     pub fn read_pages(&self, first: u32, count: u32) -> Vec<u8> {
-        let store = lock(&self.store);
+        let mut store = lock(&self.store);
         let page_size = store.shape().page_size.unwrap_or(0) as usize;
         let mut out = vec![0u8; page_size * count as usize];
         store.read_at(&mut out, (first as u64 - 1) * page_size as u64);
@@ -259,7 +367,7 @@ impl Replica {
 
     /// Page bytes held: installed pages plus queued applies.
     pub fn memory_bytes(&self) -> u64 {
-        self.shape().bytes() + self.queued.iter().map(PreparedApply::page_bytes).sum::<u64>()
+        lock(&self.store).resident_bytes() + self.queued_bytes()
     }
 
     /// The configured memory budget in bytes.

@@ -27,6 +27,9 @@ pub struct CommittedPages {
     pub db_size_pages: u32,
     /// The changed pages.
     pub pages: Vec<Page>,
+    /// Pages the transactions changed whose new content was not kept (a partial replica that does
+    /// not hold them, or has no room): a store that holds an older version evicts it.
+    pub dropped: Vec<u32>,
 }
 
 impl CommittedPages {

@@ -48,7 +48,7 @@ impl Source {
         let db_size_pages = (image.len() / self.page_size) as u32;
         self.last = image;
         self.commits += 1;
-        CommittedPages { replace: false, position: Self::position(self.commits), db_size_pages, pages }
+        CommittedPages { replace: false, position: Self::position(self.commits), db_size_pages, pages, dropped: Vec::new() }
     }
 
     fn rows(&self, sql: &str) -> Rows {
@@ -375,3 +375,5 @@ fn bootstrap_owned_matches_bootstrap_and_checks_budget_first() {
         assert_eq!(small.position(), None);
     }
 }
+
+mod partial;

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use rusqlite::ffi;
 
-use super::page_store::PageStore;
+use super::page_store::{PageStore, ReadOutcome};
 
 /// The name the VFS is registered under.
 pub const VFS_NAME: &str = "libsql-edge";
@@ -163,22 +163,33 @@ unsafe extern "C" fn x_close(file: *mut ffi::sqlite3_file) -> c_int {
 
 unsafe extern "C" fn x_read(file: *mut ffi::sqlite3_file, buf: *mut c_void, amount: c_int, offset: i64) -> c_int {
     let out = std::slice::from_raw_parts_mut(buf.cast::<u8>(), amount.max(0) as usize);
-    let whole = match backing(file) {
+    let outcome = match backing(file) {
         Backing::Main(store) => lock(store).read_at(out, offset as u64),
         Backing::Memory(data) => {
             let start = (offset as usize).min(data.len());
             let n = out.len().min(data.len() - start);
             out[..n].copy_from_slice(&data[start..start + n]);
             out[n..].fill(0);
-            n == out.len()
+            if n == out.len() {
+                ReadOutcome::Whole
+            } else {
+                ReadOutcome::Short
+            }
         }
     };
-    if whole {
-        ffi::SQLITE_OK
-    } else {
-        ffi::SQLITE_IOERR_SHORT_READ
+    match outcome {
+        ReadOutcome::Whole => ffi::SQLITE_OK,
+        ReadOutcome::Short => ffi::SQLITE_IOERR_SHORT_READ,
+        ReadOutcome::Missing => MISSING_PAGE_RC,
     }
 }
+
+/// What a read of a page a partial store lacks returns. Not an I/O error: SQLite answers those by
+/// rolling back the whole transaction, and a miss inside a read transaction must end only the
+/// statement (which is re-run once the page is fetched). Not SQLITE_IOERR_SHORT_READ, which SQLite
+/// turns into a page of zeros, nor SQLITE_CORRUPT, after which the transaction's COMMIT fails
+/// (both observed on SQLite 3.54). The store records which pages were missing.
+const MISSING_PAGE_RC: c_int = ffi::SQLITE_ABORT;
 
 unsafe extern "C" fn x_write(file: *mut ffi::sqlite3_file, buf: *const c_void, amount: c_int, offset: i64) -> c_int {
     match backing(file) {

@@ -108,7 +108,7 @@ impl PageBatch {
     pub fn into_committed(self, replace: bool, position: Position) -> Option<(CommittedPages, u64)> {
         let (db_size_pages, frames) = self.commit?;
         let pages = self.sealed.into_iter().map(|(pgno, data)| Page { pgno, data }).collect();
-        Some((CommittedPages { replace, position, db_size_pages, pages }, frames))
+        Some((CommittedPages { replace, position, db_size_pages, pages, dropped: Vec::new() }, frames))
     }
 }
 

@@ -63,6 +63,7 @@ impl WalSource {
                     position: Position::Http { generation: Generation(1), frame_no: FrameNo(frame_no) },
                     db_size_pages: db_size,
                     pages: std::mem::take(&mut pending),
+                    dropped: Vec::new(),
                 });
                 self.committed_offset = at as u64;
                 self.frame_no = frame_no;

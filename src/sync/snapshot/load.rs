@@ -148,6 +148,7 @@ pub async fn load(
         position: manifest.position.clone(),
         db_size_pages: manifest.page_count,
         pages,
+        dropped: Vec::new(),
     };
     Ok(Loaded { committed, manifest, bytes: size })
 }
