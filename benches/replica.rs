@@ -56,8 +56,13 @@ fn main() {
     let mut one_commit = Vec::new();
     for _ in 0..5 {
         let mut replica = Replica::open(ReplicaConfig::default()).unwrap();
-        let committed =
-            CommittedPages { replace: false, position: pos(1), db_size_pages: db_size, pages: pages_of(&image), dropped: Vec::new() };
+        let committed = CommittedPages {
+            replace: false,
+            position: pos(1),
+            db_size_pages: db_size,
+            pages: pages_of(&image),
+            dropped: Vec::new(),
+        };
         let t = Instant::now();
         replica.apply(committed).unwrap();
         one_commit.push(t.elapsed());

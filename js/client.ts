@@ -58,6 +58,10 @@ export interface EdgeConfig extends Config {
   snapshotKey?: string;
   /** A snapshot older than this (ms, default 300000) is published again. */
   snapshotMaxAgeMs?: number;
+  /** `true`: the replica holds only the pages reads use (up to its budget), fetching the others
+   * on demand from its page source (`/pull-updates`, or the snapshot store); `"auto"`: only when
+   * the database is larger than the budget. Default `false`. */
+  partial?: boolean | "auto";
 }
 
 /** What a session asks its reads for. */

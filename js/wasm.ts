@@ -14,6 +14,8 @@ type Loader = () => WebAssembly.Module;
 
 let loader: Loader | undefined;
 let ready = false;
+/** The isolate's memory budget as last configured (applied again to a new instance). */
+let isolateBudget: number | null | undefined;
 let trapped = false;
 /** Counts instances: a client built on an older one rebuilds itself. */
 export let generation = 0;
@@ -35,8 +37,26 @@ export function wasm(): typeof glue {
     }
     glue.initSync({ module: loader() });
     ready = true;
+  } else {
+    return glue;
   }
+  if (isolateBudget !== undefined) glue.configureIsolate(isolateBudget);
   return glue;
+}
+
+/** Options shared by every client of the isolate. */
+export interface IsolateOptions {
+  /** The most page bytes all replicas of this isolate hold together (default 64 MiB; `null`:
+   * unlimited). Each client's own `memoryBudgetBytes` still caps that client. When a replica needs
+   * room, the least recently used pages of partial replicas are evicted, whichever client's. */
+  memoryBudgetBytes?: number | null;
+}
+
+/** Sets options shared by every client of the isolate (call it once, before creating clients). */
+export function configure(options: IsolateOptions): void {
+  if (options.memoryBudgetBytes === undefined) return;
+  guardSync(() => wasm().configureIsolate(options.memoryBudgetBytes ?? null));
+  isolateBudget = options.memoryBudgetBytes;
 }
 
 function isTrap(e: unknown): e is WebAssembly.RuntimeError {

@@ -19,7 +19,7 @@ use std::cell::{Cell, RefCell};
 
 pub use config::{parse_on_stale, ClientConfig, Settings, DEFAULT_TIMEOUT_MS};
 pub use statement::{from_hrana_value, to_hrana_value, ResultSet, Statement, TxMode};
-pub use stats::{CallTiming, ClientStats};
+pub use stats::{CallTiming, ClientStats, PartialStats};
 pub use transaction::TxId;
 
 use crate::error::{Error, Result};

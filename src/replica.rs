@@ -42,6 +42,9 @@ use vfs::{lock, SharedStore};
 /// Default memory budget: 64 MiB of pages, half of a Worker isolate's 128 MB.
 pub const DEFAULT_MEMORY_BUDGET: u64 = 64 << 20;
 
+/// SQLite's page cache of a partial replica's connection, in KiB (16 pages of 4 KiB).
+pub const PARTIAL_CACHE_KIB: u32 = 64;
+
 /// How a replica is set up.
 #[derive(Debug, Clone)]
 pub struct ReplicaConfig {
@@ -108,11 +111,19 @@ impl Replica {
     /// Makes the replica keep only the pages it uses (`Residency::Partial`) or every page. Only
     /// an empty replica changes residency; returns whether it did.
     pub fn set_residency(&mut self, residency: Residency) -> bool {
-        let mut store = lock(&self.store);
-        if store.position().is_some() && store.residency() != residency {
-            return false;
+        {
+            let mut store = lock(&self.store);
+            if store.position().is_some() && store.residency() != residency {
+                return false;
+            }
+            store.set_residency(residency);
         }
-        store.set_residency(residency);
+        // SQLite's own page cache copies pages the store holds: a partial replica keeps it small,
+        // so its memory stays with the budget (many tenants' connections add up).
+        if residency != Residency::Full {
+            self.config.cache_size_kib = self.config.cache_size_kib.min(PARTIAL_CACHE_KIB);
+            let _ = self.conn.execute_batch(&format!("PRAGMA cache_size = -{}", self.config.cache_size_kib));
+        }
         true
     }
 
@@ -125,6 +136,35 @@ impl Replica {
     pub fn holds(&self, pgno: u32) -> bool {
         let store = lock(&self.store);
         store.residency() == Residency::Full || store.holds(pgno)
+    }
+
+    /// Whether a pull should keep page `pgno`: `None` when every pulled page is kept (a full
+    /// replica, or a partial one whose applies are pinned); for a partial replica that can fetch
+    /// any page again, only the pages it holds (and page 1).
+    pub fn keeps_pulled(&self, pgno: u32) -> Option<bool> {
+        let store = lock(&self.store);
+        match store.residency() {
+            Residency::Partial { pin_applied: false } => Some(pgno == 1 || store.holds(pgno)),
+            _ => None,
+        }
+    }
+
+    /// Evicts pages a partial replica may give up until `bytes` more fit in its budget and the
+    /// pool; whether they do (a full replica gives nothing up).
+    pub fn make_room(&self, bytes: u64) -> bool {
+        let mut store = lock(&self.store);
+        if store.residency() == Residency::Full {
+            return false;
+        }
+        let more = bytes + self.queued_bytes();
+        let pool = store.pool().clone();
+        store.make_room(more, self.config.memory_budget_bytes) && pool.make_room(&mut store, more)
+    }
+
+    /// The shared pool's bytes in use and its limit.
+    pub fn pool_usage(&self) -> (u64, Option<u64>) {
+        let store = lock(&self.store);
+        (store.pool().used(), store.pool().limit())
     }
 
     /// Page traffic so far, with resident and pinned page counts.
@@ -200,8 +240,9 @@ impl Replica {
 
     /// Adds pages fetched at `at` (the replica's installed position) to a partial replica, making
     /// room by eviction; pages that find no room are left out, the first (the page a read missed)
-    /// last. Returns how many were added: 0 when the replica moved meanwhile (the fetch is stale).
-    pub fn fill(&mut self, at: &Position, mut pages: Vec<(u32, Vec<u8>)>) -> Result<usize> {
+    /// last. `demanded` are the pages reads missed; the others are a prefetch, evicted first.
+    /// Returns how many were added: 0 when the replica moved meanwhile (the fetch is stale).
+    pub fn fill(&mut self, at: &Position, mut pages: Vec<(u32, Vec<u8>)>, demanded: &[u32]) -> Result<usize> {
         let budget = self.config.memory_budget_bytes;
         let queued = self.queued_bytes();
         let mut store = lock(&self.store);
@@ -220,7 +261,7 @@ impl Replica {
         if pages.is_empty() {
             return Err(Error::MemoryBudget { needed: store.resident_bytes() + page_size, budget });
         }
-        Ok(store.fill(at, pages))
+        Ok(store.fill(at, pages, demanded))
     }
 
     /// Installs prepared applies in order. After a whole-database replacement the connection is
@@ -263,19 +304,19 @@ impl Replica {
         use rusqlite::fallible_iterator::FallibleIterator as _;
         lock(&self.store).take_misses();
         let result = (|| {
-        let mut batch = rusqlite::Batch::new(&self.conn, sql);
-        let mut statements = Vec::new();
-        while let Some(stmt) = batch.next()? {
-            if !stmt.readonly() {
-                return Err(Error::WriteRefused);
+            let mut batch = rusqlite::Batch::new(&self.conn, sql);
+            let mut statements = Vec::new();
+            while let Some(stmt) = batch.next()? {
+                if !stmt.readonly() {
+                    return Err(Error::WriteRefused);
+                }
+                statements.push(stmt);
             }
-            statements.push(stmt);
-        }
-        for mut stmt in statements {
-            let mut rows = stmt.raw_query();
-            while rows.next()?.is_some() {}
-        }
-        Ok(())
+            for mut stmt in statements {
+                let mut rows = stmt.raw_query();
+                while rows.next()?.is_some() {}
+            }
+            Ok(())
         })();
         self.missing_or(result)
     }

@@ -80,14 +80,20 @@ pub trait Protocol {
     /// Fetches what follows `position` (`None`: the replica is empty), holding at most `limit`
     /// page bytes while the body arrives. A position of another protocol or another history makes
     /// the protocol start over (a `replace` pull). Fails with `Error::MemoryBudget` when not even
-    /// one transaction fits in `limit`.
+    /// one transaction fits in `limit`. With `keep` (a partial replica whose pages the protocol
+    /// can serve again at any position), pages it rejects, and pages over `limit`, are not held but
+    /// listed in `CommittedPages::dropped`, and a start-over brings page 1 only.
     fn pull<'a>(
         &'a mut self,
         io: &'a Io<'a>,
         position: Option<&'a Position>,
         limit: u64,
+        keep: Keep<'a>,
     ) -> BoxFuture<'a, Result<Pull>>;
 }
+
+/// Which pages a partial replica keeps from a pull (`None`: every page).
+pub type Keep<'a> = Option<&'a dyn Fn(u32) -> bool>;
 
 /// A decode error of a response body, named by the request it answers; other errors (a memory
 /// limit a decode callback stopped at) pass through.
@@ -140,6 +146,15 @@ pub trait Sink {
     fn budget(&self) -> u64;
     /// Installs whole transactions; returns what happened.
     fn install(&self, committed: CommittedPages) -> Result<ApplyOutcome>;
+    /// For a partial replica fed by a protocol that can serve any page again: whether to keep page
+    /// `pgno` from a pull (`None`: keep every page).
+    fn keeps(&self, _pgno: u32) -> Option<bool> {
+        None
+    }
+    /// Evicts pages a partial replica may give up until `bytes` more fit; whether they do.
+    fn make_room(&self, _bytes: u64) -> bool {
+        false
+    }
 }
 
 impl<R: std::borrow::BorrowMut<Replica>> Sink for RefCell<R> {
@@ -159,6 +174,16 @@ impl<R: std::borrow::BorrowMut<Replica>> Sink for RefCell<R> {
         let mut cell = self.borrow_mut();
         let replica: &mut Replica = cell.borrow_mut();
         replica.apply(committed)
+    }
+
+    fn keeps(&self, pgno: u32) -> Option<bool> {
+        let cell = self.borrow();
+        let replica: &Replica = cell.borrow();
+        replica.keeps_pulled(pgno)
+    }
+
+    fn make_room(&self, bytes: u64) -> bool {
+        self.borrow().borrow().make_room(bytes)
     }
 }
 
@@ -184,6 +209,8 @@ fn with_held(error: Error, held: u64, budget: u64) -> Error {
 
 /// How many pulls in a row may be discarded because another sync moved the replica meanwhile.
 const MAX_STALE_PULLS: u32 = 4;
+/// How many times one sync may evict a partial replica's pages to fit what it pulls.
+const MAX_ROOM_MADE: u32 = 64;
 
 /// `sync` into any `Sink`. A pull is installed only if the replica still stands where the pull
 /// started; otherwise (another sync installed pages meanwhile) it is discarded and pulled again
@@ -198,12 +225,22 @@ pub async fn sync_into(
     let mut frames_synced = 0;
     let mut pages_applied = 0;
     let mut stale = 0;
+    let mut room_made = 0;
     let mut confirmed_at_ms = None;
     loop {
         let from = sink.newest_position();
         let held = sink.held_bytes();
         let limit = sink.budget().saturating_sub(held);
-        let pull = protocol.pull(io, from.as_ref(), limit).await.map_err(|e| with_held(e, held, sink.budget()))?;
+        let keeps = |pgno: u32| sink.keeps(pgno).unwrap_or(true);
+        let keep: Keep<'_> = sink.keeps(1).is_some().then_some(&keeps);
+        let pull = match protocol.pull(io, from.as_ref(), limit, keep).await {
+            // A partial replica gives up pages it may lose, and pulls again.
+            Err(Error::MemoryBudget { needed, .. }) if room_made < MAX_ROOM_MADE && sink.make_room(needed) => {
+                room_made += 1;
+                continue;
+            }
+            pull => pull.map_err(|e| with_held(e, held, sink.budget()))?,
+        };
         let Pull::Pages { committed, frames, over_limit } = pull else {
             confirmed_at_ms = Some(io.now_ms());
             break;
@@ -219,6 +256,10 @@ pub async fn sync_into(
         pages_applied += committed.pages.len() as u64;
         let outcome = sink.install(committed)?;
         if let Some(needed) = over_limit {
+            if room_made < MAX_ROOM_MADE && sink.make_room(needed) {
+                room_made += 1;
+                continue;
+            }
             return Err(Error::MemoryBudget { needed: held + needed, budget: sink.budget() });
         }
         let reached = sink.newest_position();

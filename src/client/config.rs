@@ -10,7 +10,7 @@
 use crate::error::{Error, Result};
 use crate::replica::{ReplicaConfig, DEFAULT_MEMORY_BUDGET};
 use crate::sync::bookmark::database_id;
-use crate::sync::engine::{ColdStart, EngineSettings, OnStale};
+use crate::sync::engine::{ColdStart, EngineSettings, OnStale, PartialMode};
 use crate::sync::{ProtocolKind, SyncTarget};
 
 /// Default deadline of one call.
@@ -59,6 +59,8 @@ pub struct ClientConfig {
     pub snapshot_key: Option<String>,
     /// A snapshot older than this is published again, in ms.
     pub snapshot_max_age_ms: Option<f64>,
+    /// `partial`: `"true"`, `"false"` or `"auto"`.
+    pub partial: Option<String>,
     /// `encryptionKey` was given (not supported).
     pub encryption_key: bool,
 }
@@ -107,6 +109,8 @@ pub struct Settings {
     pub snapshot_database: u64,
     /// A snapshot older than this is published again, in ms.
     pub snapshot_max_age_ms: f64,
+    /// Whether the replica holds only the pages it uses.
+    pub partial: PartialMode,
 }
 
 impl Settings {
@@ -121,6 +125,7 @@ impl Settings {
             read_your_writes: self.read_your_writes,
             replica: ReplicaConfig { memory_budget_bytes: self.memory_budget_bytes, ..Default::default() },
             timeout_ms: self.timeout_ms,
+            partial: self.partial,
         })
     }
 }
@@ -289,6 +294,12 @@ impl ClientConfig {
                 }
                 Some(ms) => ms,
                 None => DEFAULT_SNAPSHOT_MAX_AGE_MS,
+            },
+            partial: match self.partial.as_deref() {
+                None => PartialMode::Off,
+                Some(text) => PartialMode::parse(text).ok_or_else(|| {
+                    invalid("PARTIAL_INVALID", format!("partial {text:?}: use true, false or \"auto\""))
+                })?,
             },
         })
     }

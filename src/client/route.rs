@@ -12,6 +12,9 @@ use crate::sync::bookmark::{Bookmark, Target};
 use crate::sync::engine::{Consistency, Reason, Served};
 use crate::transport::Transport;
 
+/// How many times one statement may fetch missing pages and run again.
+pub(super) const MAX_PAGE_ROUNDS: u32 = 64;
+
 /// Where a read went.
 pub(super) enum Routed<T> {
     /// The replica answered.
@@ -35,6 +38,10 @@ pub(super) fn read_batch(replica: &mut Replica, stmts: &[Statement]) -> Option<R
                 Ok(rows) => results.push(rows.into()),
                 Err(e) => {
                     replica.query("ROLLBACK", &[])?;
+                    // Missing pages are fetched and the whole batch runs again.
+                    if let Error::PagesMissing { .. } = e {
+                        return Err(e);
+                    }
                     return Err(Error::Batch { statement_index: i, source: Box::new(e) });
                 }
             }
@@ -54,32 +61,27 @@ impl Client {
         transport: &dyn Transport,
         consistency: &Consistency,
         is_read: impl Fn(&Replica) -> bool,
-        local: impl FnOnce(&mut Replica) -> Option<Result<T>>,
+        mut local: impl FnMut(&mut Replica) -> Option<Result<T>>,
     ) -> Result<Routed<T>> {
         let Some(engine) = &self.engine else { return Ok(Routed::Remote(None)) };
-        if engine.position().is_some() && !is_read(&engine.replica().borrow()) {
-            return Ok(Routed::Remote(None));
+        if engine.position().is_some() {
+            let replica = engine.replica().borrow();
+            // A partial replica that lacks schema pages cannot tell yet: the local run finds out.
+            if !is_read(&replica) && replica.take_misses().is_empty() {
+                return Ok(Routed::Remote(None));
+            }
         }
         let asked = self.with_own_write(consistency);
         let served = engine.prepare_read(transport, &asked).await?;
         let served = match served {
-            Served::Local => {
-                let mut replica = engine.replica().borrow_mut();
-                // A read transaction of another caller pins the replica's snapshot; if newer pages
-                // wait behind it (e.g. this caller's own write), this read goes to the primary.
-                if replica.in_read_transaction() && replica.queued_applies() > 0 {
-                    Served::Remote(Reason::Pinned)
-                } else {
-                    match local(&mut replica) {
-                        Some(result) => {
-                            drop(replica);
-                            engine.note_read(Served::Local);
-                            return Ok(Routed::Local(result));
-                        }
-                        None => return Ok(Routed::Remote(None)),
-                    }
+            Served::Local => match self.run_local(transport, &mut local).await {
+                Ok(Some(result)) => {
+                    engine.note_read(Served::Local);
+                    return Ok(Routed::Local(result));
                 }
-            }
+                Ok(None) => return Ok(Routed::Remote(None)),
+                Err(reason) => Served::Remote(reason),
+            },
             remote => remote,
         };
         engine.note_read(served);
@@ -87,6 +89,43 @@ impl Client {
             Served::Remote(reason) => Routed::Remote(Some(reason)),
             Served::Local => Routed::Remote(None),
         })
+    }
+
+    /// Runs `local` on the replica. A partial replica that lacks pages the statement reads fails
+    /// it with `PagesMissing`: the engine fetches them (and their neighbourhood) at the replica's
+    /// position and the statement runs again, up to `MAX_PAGE_ROUNDS` times. `Err(reason)` sends
+    /// the read to the primary: a page source that failed, a working set that does not fit, or
+    /// (for a full replica) another caller's read transaction pinning an older snapshot.
+    pub(super) async fn run_local<T>(
+        &self,
+        transport: &dyn Transport,
+        local: &mut impl FnMut(&mut Replica) -> Option<Result<T>>,
+    ) -> std::result::Result<Option<Result<T>>, Reason> {
+        let Some(engine) = &self.engine else { return Ok(None) };
+        for round in 0..MAX_PAGE_ROUNDS {
+            let missing = {
+                let mut replica = engine.replica().borrow_mut();
+                // A read transaction of another caller pins the replica's snapshot; if newer pages
+                // wait behind it (e.g. this caller's own write), this read goes to the primary.
+                if replica.in_read_transaction() && replica.queued_applies() > 0 {
+                    return Err(Reason::Pinned);
+                }
+                match local(&mut replica) {
+                    Some(Err(Error::PagesMissing { pages })) => pages,
+                    None => match replica.take_misses() {
+                        pages if !pages.is_empty() => pages,
+                        _ => return Ok(None),
+                    },
+                    done => return Ok(done),
+                }
+            };
+            match engine.fetch_pages(transport, &missing, round).await {
+                Ok(_) => {}
+                Err(Error::MemoryBudget { .. }) => return Err(Reason::WorkingSet),
+                Err(_) => return Err(Reason::PageSource),
+            }
+        }
+        Err(Reason::WorkingSet)
     }
 
     /// `consistency` plus this client's own last write, which its reads must see

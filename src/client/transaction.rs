@@ -87,12 +87,12 @@ impl Client {
                     return None;
                 }
                 // Take the snapshot now: the first read pins what every later read sees.
-                Some(
-                    replica
-                        .query("BEGIN", &[])
-                        .and_then(|_| replica.query("SELECT 1 FROM sqlite_schema LIMIT 1", &[]))
-                        .map(|_| ()),
-                )
+                let begun =
+                    replica.query("BEGIN", &[]).and_then(|_| replica.query("SELECT 1 FROM sqlite_schema LIMIT 1", &[]));
+                if begun.is_err() && replica.in_read_transaction() {
+                    let _ = replica.query("ROLLBACK", &[]);
+                }
+                Some(begun.map(|_| ()))
             };
             if let Routed::Local(begun) = self.route_read(transport, consistency, |_| true, begin).await? {
                 begun?;
@@ -120,7 +120,7 @@ impl Client {
     async fn tx_run(&self, transport: &dyn Transport, tx: Tx, stmt: &Statement) -> (Tx, Result<ResultSet>) {
         match tx {
             Tx::Local => {
-                let result = self.local_tx_query(stmt);
+                let result = self.in_local_tx(transport, |replica| local_tx_query(replica, stmt)).await;
                 (Tx::Local, result)
             }
             Tx::Remote { mut stream, mode, begun } => {
@@ -144,14 +144,25 @@ impl Client {
         }
     }
 
-    fn local_tx_query(&self, stmt: &Statement) -> Result<ResultSet> {
+    /// Runs `run` in the local read transaction. Pages a partial replica lacks are fetched at the
+    /// transaction's position (applies wait behind it) and the statement runs again; a source that
+    /// cannot give them fails the statement (the primary cannot answer at that position).
+    async fn in_local_tx<T>(
+        &self,
+        transport: &dyn Transport,
+        mut run: impl FnMut(&mut Replica) -> Result<T>,
+    ) -> Result<T> {
         let engine = self.engine.as_ref().ok_or_else(closed)?;
-        let mut replica = engine.replica().borrow_mut();
-        // A write is refused before it runs; SQL that does not prepare reports its own error.
-        let params = Params { positional: &stmt.args, named: &stmt.named_args };
-        match replica.query_with(&stmt.sql, params) {
-            Err(Error::WriteRefused) => Err(readonly_error()),
-            result => Ok(result?.into()),
+        let mut round = 0;
+        loop {
+            let result = run(&mut engine.replica().borrow_mut());
+            match result {
+                Err(Error::PagesMissing { pages }) if round < super::route::MAX_PAGE_ROUNDS => {
+                    engine.fetch_pages(transport, &pages, round).await?;
+                    round += 1;
+                }
+                result => return result,
+            }
         }
     }
 
@@ -175,13 +186,11 @@ impl Client {
         self.check_open()?;
         match self.transactions.take(id)? {
             Tx::Local => {
-                let result = match &self.engine {
-                    Some(engine) => engine.replica().borrow_mut().query_script(sql).map_err(|e| match e {
+                let result =
+                    self.in_local_tx(transport, |replica| replica.query_script(sql)).await.map_err(|e| match e {
                         Error::WriteRefused => readonly_error(),
                         e => e,
-                    }),
-                    None => Err(closed()),
-                };
+                    });
                 self.transactions.put_back(id, Tx::Local);
                 result
             }
@@ -248,5 +257,15 @@ impl Client {
         if !self.transaction_closed(id) {
             let _ = self.tx_rollback(transport, id).await;
         }
+    }
+}
+
+/// One statement in a local read transaction: a write is refused before it runs; SQL that does not
+/// prepare reports its own error.
+fn local_tx_query(replica: &mut Replica, stmt: &Statement) -> Result<ResultSet> {
+    let params = Params { positional: &stmt.args, named: &stmt.named_args };
+    match replica.query_with(&stmt.sql, params) {
+        Err(Error::WriteRefused) => Err(readonly_error()),
+        result => Ok(result?.into()),
     }
 }

@@ -281,8 +281,10 @@ impl PageStore {
 
     /// Adds pages fetched at `at`, if the store still stands there; pages it holds, pages past the
     /// end and pages of the wrong size are skipped. Returns how many were added. The content at
-    /// this position does not change, so neither does the change counter.
-    pub fn fill(&mut self, at: &Position, pages: Vec<(u32, Vec<u8>)>) -> usize {
+    /// this position does not change, so neither does the change counter. Pages not in `demanded`
+    /// (prefetched) count as never used until a read uses them: they are evicted first, so a
+    /// prefetch never pushes out what the statement being retried needs.
+    pub fn fill(&mut self, at: &Position, pages: Vec<(u32, Vec<u8>)>, demanded: &[u32]) -> usize {
         if self.position.as_ref() != Some(at) {
             return 0;
         }
@@ -295,6 +297,11 @@ impl PageStore {
             let mut buffer = self.pool.buffer(size);
             buffer.copy_from_slice(&data);
             self.put(pgno, buffer, false);
+            if !demanded.contains(&pgno) {
+                if let Some(slot) = self.pages.get_mut(&pgno) {
+                    slot.used = 0;
+                }
+            }
             added += 1;
         }
         self.counters.filled += added as u64;

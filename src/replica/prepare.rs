@@ -103,7 +103,8 @@ pub fn prepare(base: Shape, committed: CommittedPages, partial: bool) -> Result<
             base.db_size_pages
         )));
     }
-    let mut absent: Vec<u32> = dropped.into_iter().filter(|p| *p <= db_size_pages && !by_pgno.contains_key(p)).collect();
+    let mut absent: Vec<u32> =
+        dropped.into_iter().filter(|p| *p <= db_size_pages && !by_pgno.contains_key(p)).collect();
     absent.sort_unstable();
     absent.dedup();
     let shape = Shape { page_size: (page_size > 0).then_some(page_size), db_size_pages };
@@ -121,7 +122,10 @@ pub fn image_shape(image: &[u8]) -> Result<Shape> {
     }
     let page_size = header::page_size(image).ok_or_else(|| Error::InvalidImage("invalid page size".into()))?;
     if !image.len().is_multiple_of(page_size as usize) {
-        return Err(Error::InvalidImage(format!("{} bytes is not a whole number of {page_size}-byte pages", image.len())));
+        return Err(Error::InvalidImage(format!(
+            "{} bytes is not a whole number of {page_size}-byte pages",
+            image.len()
+        )));
     }
     let pages = u32::try_from(image.len() / page_size as usize)
         .map_err(|_| Error::InvalidImage("more pages than SQLite allows".into()))?;

@@ -48,7 +48,13 @@ impl Source {
         let db_size_pages = (image.len() / self.page_size) as u32;
         self.last = image;
         self.commits += 1;
-        CommittedPages { replace: false, position: Self::position(self.commits), db_size_pages, pages, dropped: Vec::new() }
+        CommittedPages {
+            replace: false,
+            position: Self::position(self.commits),
+            db_size_pages,
+            pages,
+            dropped: Vec::new(),
+        }
     }
 
     fn rows(&self, sql: &str) -> Rows {

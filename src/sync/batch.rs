@@ -3,9 +3,10 @@
 //! last commit. A page number seen again replaces its earlier version, so a catch-up that rewrites
 //! a page many times holds it once. When the limit would be passed the pull stops: what is sealed
 //! can still be installed (the replica stops at its last whole transaction within budget), the
-//! open transaction is dropped.
+//! open transaction is dropped. A batch for a partial replica (`dropping`) never stops: a page it
+//! is told not to keep, or that would pass the limit, is only listed as dropped.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::protocol::Position;
 use crate::replica::{CommittedPages, Page};
@@ -27,6 +28,10 @@ pub struct PageBatch {
     open_bytes: u64,
     /// Size after the last sealed commit, and how many frames (or pages) it took up to there.
     commit: Option<(u32, u64)>,
+    /// Drop pages over the limit instead of stopping.
+    dropping: bool,
+    /// Pages changed but not held.
+    dropped: BTreeSet<u32>,
 }
 
 impl PageBatch {
@@ -39,7 +44,25 @@ impl PageBatch {
             open: BTreeMap::new(),
             open_bytes: 0,
             commit: None,
+            dropping: false,
+            dropped: BTreeSet::new(),
         }
+    }
+
+    /// A batch for a partial replica: over the limit, pages are dropped instead of stopping.
+    pub fn dropping(limit: u64) -> PageBatch {
+        PageBatch { dropping: true, ..PageBatch::new(limit) }
+    }
+
+    /// Records that page `pgno` changed without holding it (any version held so far goes).
+    pub fn drop_page(&mut self, pgno: u32) {
+        if let Some(old) = self.open.remove(&pgno) {
+            self.open_bytes -= old.len() as u64;
+        }
+        if let Some(old) = self.sealed.remove(&pgno) {
+            self.sealed_bytes -= old.len() as u64;
+        }
+        self.dropped.insert(pgno);
     }
 
     /// Page bytes held (sealed and open).
@@ -65,10 +88,15 @@ impl PageBatch {
         let replaced = self.open.get(&pgno).map_or(0, |d| d.len() as u64);
         let needed = self.bytes() - replaced + data.len() as u64;
         if needed > self.limit {
+            if self.dropping {
+                self.drop_page(pgno);
+                return Ok(());
+            }
             return Err(OverLimit { needed });
         }
         self.open_bytes = self.open_bytes - replaced + data.len() as u64;
         self.open.insert(pgno, data);
+        self.dropped.remove(&pgno);
         Ok(())
     }
 
@@ -108,7 +136,8 @@ impl PageBatch {
     pub fn into_committed(self, replace: bool, position: Position) -> Option<(CommittedPages, u64)> {
         let (db_size_pages, frames) = self.commit?;
         let pages = self.sealed.into_iter().map(|(pgno, data)| Page { pgno, data }).collect();
-        Some((CommittedPages { replace, position, db_size_pages, pages, dropped: Vec::new() }, frames))
+        let dropped = self.dropped.into_iter().filter(|&p| p <= db_size_pages).collect();
+        Some((CommittedPages { replace, position, db_size_pages, pages, dropped }, frames))
     }
 }
 
@@ -153,6 +182,20 @@ mod tests {
         assert_eq!((c.pages.len(), frames), (1, 1), "the open transaction is dropped");
         assert_eq!(PageBatch::new(5).check_announced(6), Err(OverLimit { needed: 6 }));
         assert!(PageBatch::new(5).into_committed(true, at()).is_none());
+    }
+
+    #[test]
+    fn a_dropping_batch_lists_what_it_does_not_hold() {
+        let mut b = PageBatch::dropping(20);
+        b.add(1, vec![1; 10]).unwrap();
+        b.add(2, vec![2; 10]).unwrap();
+        b.add(3, vec![3; 10]).unwrap();
+        b.drop_page(2);
+        b.add(4, vec![4; 10]).unwrap();
+        b.commit(4, 4);
+        let (c, _) = b.into_committed(false, at()).unwrap();
+        assert_eq!(c.pages.iter().map(|p| p.pgno).collect::<Vec<_>>(), vec![1, 4]);
+        assert_eq!(c.dropped, vec![2, 3]);
     }
 
     #[test]

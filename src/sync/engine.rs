@@ -13,6 +13,7 @@
 //! - a call never awaits another call's I/O (workerd ties I/O to the request that made it).
 
 mod flight;
+mod partial;
 mod policy;
 mod read;
 mod stats;
@@ -22,6 +23,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 pub use flight::FlightState;
+pub use partial::PartialMode;
 pub use policy::{ColdStart, Consistency, OnStale, Reason, Task};
 pub use read::Served;
 pub use stats::Counters;
@@ -63,6 +65,8 @@ pub struct EngineSettings {
     pub replica: ReplicaConfig,
     /// The deadline of one call (and of a background sync), in ms.
     pub timeout_ms: u32,
+    /// Whether the replica holds only the pages it uses.
+    pub partial: PartialMode,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -91,6 +95,10 @@ pub struct Engine {
     queued: RefCell<Vec<(Task, u64)>>,
     /// The snapshot tier, when a store was given.
     tier: RefCell<Option<Rc<tier::Tier>>>,
+    /// Where a partial replica's missing pages come from (`None`: the replica is full).
+    partial: RefCell<Option<partial::PageSource>>,
+    /// Why `partial` was asked for but the replica is full.
+    partial_note: Cell<Option<&'static str>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -122,6 +130,8 @@ impl Engine {
             spawner: RefCell::new(None),
             queued: RefCell::new(Vec::new()),
             tier: RefCell::new(None),
+            partial: RefCell::new(None),
+            partial_note: Cell::new(None),
         })
     }
 
@@ -139,6 +149,7 @@ impl Engine {
     /// so the memory can serve other clients of the isolate.
     pub fn release(&self) -> Result<()> {
         *self.replica.borrow_mut() = Replica::open(self.settings.replica.clone())?;
+        *self.partial.borrow_mut() = None;
         Ok(())
     }
 
@@ -279,6 +290,9 @@ impl Engine {
                 k
             }
         };
+        if cold && !from_snapshot {
+            self.partial_from_primary(kind, false);
+        }
         // Another call may hold the protocol object (its sync is in flight): use a fresh one, so
         // this call never awaits I/O that belongs to another request.
         let taken = self.protocol.borrow_mut().take();
@@ -293,6 +307,12 @@ impl Engine {
                 stats.last_snapshot_miss = Some("the primary could not continue from it".into());
                 stats.bootstrap_source = None;
             }
+            self.partial_from_primary(kind, false);
+            protocol = new_protocol(kind);
+            result = sync_into(&self.replica, protocol.as_mut(), io, stop_when).await;
+        }
+        if matches!(result, Err(Error::MemoryBudget { .. })) && self.partial_from_primary(kind, true) {
+            // `partial: "auto"`: the database outgrew the budget; hold only the pages reads use.
             protocol = new_protocol(kind);
             result = sync_into(&self.replica, protocol.as_mut(), io, stop_when).await;
         }

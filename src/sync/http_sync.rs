@@ -194,6 +194,7 @@ impl Protocol for HttpSync {
         io: &'a Io<'a>,
         position: Option<&'a Position>,
         limit: u64,
+        _keep: super::Keep<'a>,
     ) -> BoxFuture<'a, Result<Pull>> {
         Box::pin(async move {
             match position {

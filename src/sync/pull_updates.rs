@@ -8,9 +8,15 @@
 //! history started over (shared/reference/protocols.md 8.7): the replica bootstraps again. The
 //! body is decoded as it arrives: the header's `db_size` announces a bootstrap's size, which is
 //! refused before any page is read when it is over the memory limit.
+//!
+//! Partial replicas: the protocol can serve any page at any revision the server still has
+//! (`server_revision` plus `server_pages_selector`; tursodb never checkpoints its WAL), so a
+//! partial replica bootstraps with page 1 only, keeps from each pull only the pages it holds
+//! (the rest are listed as dropped), and fetches what reads miss with `fetch_pages`, at its own
+//! revision: an answer for another revision, or with pages that were not asked for, is refused.
 
 use super::io::{Io, CONTROL_BODY_CAP};
-use super::{in_context, over_budget, PageBatch, Protocol, ProtocolKind, Pull};
+use super::{in_context, over_budget, Keep, PageBatch, Protocol, ProtocolKind, Pull};
 use crate::error::{Error, Result};
 use crate::protocol::pull_updates::{
     decode_response, encode_request, pages_selector, PageData, PullUpdatesApplyMode, PullUpdatesReqProtoBody,
@@ -40,6 +46,7 @@ impl Protocol for PullUpdates {
         io: &'a Io<'a>,
         position: Option<&'a Position>,
         limit: u64,
+        keep: Keep<'a>,
     ) -> BoxFuture<'a, Result<Pull>> {
         Box::pin(async move {
             let client_revision = match position {
@@ -47,7 +54,7 @@ impl Protocol for PullUpdates {
                 // No position, or one of another protocol: start over.
                 _ => "",
             };
-            pull_from(io, client_revision, limit).await
+            pull_from(io, client_revision, limit, keep).await
         })
     }
 }
@@ -83,10 +90,11 @@ pub async fn probe(io: &Io<'_>) -> Result<Option<Revision>> {
         .map(|r| Revision(r.header.server_revision)))
 }
 
-/// Pulls everything after `client_revision` (`""`: the whole database).
-async fn pull_from(io: &Io<'_>, client_revision: &str, limit: u64) -> Result<Pull> {
+/// Pulls everything after `client_revision` (`""`: the whole database, or page 1 of it for a
+/// partial replica).
+async fn pull_from(io: &Io<'_>, client_revision: &str, limit: u64, keep: Keep<'_>) -> Result<Pull> {
     let bootstrap = client_revision.is_empty();
-    let read = request(io, client_revision, bootstrap, limit).await?;
+    let read = request(io, client_revision, bootstrap, limit, keep).await?;
     if bootstrap || read.pages > 0 {
         return read.into_pull();
     }
@@ -96,23 +104,46 @@ async fn pull_from(io: &Io<'_>, client_revision: &str, limit: u64) -> Result<Pul
     // QUIRK: tursodb answers a revision it does not have (the database was recreated, or is
     // older than our revision) with 200, its own head revision and no pages, not an error
     // (shared/reference/protocols.md 8.5, 8.7). Our pages belong to another history: bootstrap.
-    request(io, "", true, limit).await?.into_pull()
+    request(io, "", true, limit, keep).await?.into_pull()
 }
 
 /// Sends one request and decodes its body as it arrives.
-async fn request(io: &Io<'_>, client_revision: &str, bootstrap: bool, limit: u64) -> Result<PullReader> {
-    let context = if bootstrap {
-        "pull-updates bootstrap".to_string()
-    } else {
-        format!("pull-updates from revision {client_revision:?}")
+async fn request<'k>(
+    io: &Io<'_>,
+    client_revision: &str,
+    bootstrap: bool,
+    limit: u64,
+    keep: Keep<'k>,
+) -> Result<PullReader<'k>> {
+    let mode = match (bootstrap, keep) {
+        (true, Some(_)) => Mode::PartialBootstrap,
+        (true, None) => Mode::Bootstrap,
+        (false, keep) => Mode::Pull(keep),
     };
-    let body = encode_request(&PullUpdatesReqProtoBody::raw_from(client_revision));
-    let headers = [("content-type", CONTENT_TYPE), ("accept-encoding", CONTENT_TYPE)];
-    let mut response = io.send(Method::Post, PATH, &headers, body, &context).await?;
-    if response.status != 200 {
-        return Err(super::io::unexpected_status(io, &context, &mut response).await);
+    let context = match mode {
+        Mode::Bootstrap => "pull-updates bootstrap".to_string(),
+        Mode::PartialBootstrap => "pull-updates bootstrap (page 1)".to_string(),
+        _ => format!("pull-updates from revision {client_revision:?}"),
+    };
+    let mut request = PullUpdatesReqProtoBody::raw_from(client_revision);
+    if mode == Mode::PartialBootstrap {
+        request.server_pages_selector = pages_selector(&[0]);
     }
-    let mut reader = PullReader::new(context, bootstrap, limit, response.content_length());
+    send(io, &request, PullReader::new(context, mode, limit)).await
+}
+
+/// Sends `request` and decodes the answer into `reader` as it arrives.
+async fn send<'k>(
+    io: &Io<'_>,
+    request: &PullUpdatesReqProtoBody,
+    mut reader: PullReader<'k>,
+) -> Result<PullReader<'k>> {
+    let headers = [("content-type", CONTENT_TYPE), ("accept-encoding", CONTENT_TYPE)];
+    let mut response = io.send(Method::Post, PATH, &headers, encode_request(request), &reader.context).await?;
+    if response.status != 200 {
+        return Err(super::io::unexpected_status(io, &reader.context, &mut response).await);
+    }
+    reader.declared = response.content_length();
     while let Some(chunk) = io.next_chunk(&mut response.body, &reader.context).await? {
         reader.feed(&chunk)?;
     }
@@ -120,10 +151,72 @@ async fn request(io: &Io<'_>, client_revision: &str, bootstrap: bool, limit: u64
     Ok(reader)
 }
 
+/// Fetches pages `pgnos` (1-based) as they are at `revision`, for a partial replica standing
+/// there. Fails with `REPLICA_PAGE_SOURCE` when the server answers for another revision or sends
+/// a page that was not asked for; pages it does not send are absent from the result.
+pub async fn fetch_pages(io: &Io<'_>, revision: &Revision, pgnos: &[u32]) -> Result<Vec<(u32, Vec<u8>)>> {
+    let ids: Vec<u32> = pgnos.iter().filter(|&&p| p > 0).map(|p| p - 1).collect();
+    let request = PullUpdatesReqProtoBody {
+        server_revision: revision.0.clone(),
+        server_pages_selector: pages_selector(&ids),
+        ..PullUpdatesReqProtoBody::raw_from("")
+    };
+    let context = format!("pull-updates pages at revision {:?}", revision.0);
+    let limit = ids.len() as u64 * PAGE_SIZE as u64;
+    let reader = send(io, &request, PullReader::new(context, Mode::Fetch, limit)).await?;
+    if reader.header.server_revision != revision.0 {
+        return Err(Error::PageSource {
+            message: format!(
+                "asked for pages at revision {:?}, the server answered for {:?}",
+                revision.0, reader.header.server_revision
+            ),
+        });
+    }
+    let Some((committed, _)) = ({
+        let mut batch = reader.batch;
+        batch.commit(u32::MAX, reader.pages);
+        batch.into_committed(false, Position::Revision(revision.clone()))
+    }) else {
+        return Ok(Vec::new());
+    };
+    let wanted: std::collections::BTreeSet<u32> = pgnos.iter().copied().collect();
+    let mut pages = Vec::with_capacity(committed.pages.len());
+    for page in committed.pages {
+        if !wanted.contains(&page.pgno) {
+            return Err(Error::PageSource {
+                message: format!("the server sent page {}, which was not asked for", page.pgno),
+            });
+        }
+        pages.push((page.pgno, page.data));
+    }
+    Ok(pages)
+}
+
+/// What a response is read for.
+#[derive(Clone, Copy)]
+enum Mode<'k> {
+    /// A whole database, which must fit in the limit.
+    Bootstrap,
+    /// Page 1 of a database, for a partial replica.
+    PartialBootstrap,
+    /// The changes after a revision, keeping what `keep` says (all without it).
+    Pull(Keep<'k>),
+    /// Pages asked for by number at a revision (the header's `db_size` is the head's, not ours).
+    Fetch,
+}
+
+impl PartialEq for Mode<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+    }
+}
+
 /// One `/pull-updates` body being decoded: the header's checks, then each page into a
-/// `PageBatch`, which refuses what the memory limit cannot hold.
-struct PullReader {
+/// `PageBatch`, which refuses what the memory limit cannot hold (or, for a partial replica, drops
+/// it).
+struct PullReader<'k> {
     context: String,
+    mode: Mode<'k>,
     bootstrap: bool,
     limit: u64,
     declared: Option<u64>,
@@ -136,20 +229,26 @@ struct PullReader {
     batch: PageBatch,
 }
 
-impl PullReader {
-    fn new(context: String, bootstrap: bool, limit: u64, declared: Option<u64>) -> PullReader {
+impl<'k> PullReader<'k> {
+    fn new(context: String, mode: Mode<'k>, limit: u64) -> PullReader<'k> {
+        let bootstrap = matches!(mode, Mode::Bootstrap | Mode::PartialBootstrap);
+        let batch = match mode {
+            Mode::Pull(Some(_)) => PageBatch::dropping(limit),
+            _ => PageBatch::new(limit),
+        };
         PullReader {
             context,
+            mode,
             bootstrap,
             limit,
-            declared,
+            declared: None,
             received: 0,
             decoder: ResponseDecoder::default(),
             header: PullUpdatesRespProtoBody::default(),
             replace: bootstrap,
             db_size_pages: 0,
             pages: 0,
-            batch: PageBatch::new(limit),
+            batch,
         }
     }
 
@@ -186,7 +285,7 @@ impl PullReader {
         }
         self.db_size_pages =
             u32::try_from(header.db_size).map_err(|_| self.invalid(format!("db_size {} pages", header.db_size)))?;
-        if self.replace {
+        if self.replace && self.mode == Mode::Bootstrap {
             let announced = u64::from(self.db_size_pages) * PAGE_SIZE as u64;
             self.batch.check_announced(announced).map_err(|o| over_budget(o.needed, self.limit))?;
         }
@@ -196,7 +295,9 @@ impl PullReader {
 
     fn page(&mut self, page: PageData) -> Result<()> {
         self.pages += 1;
-        if self.db_size_pages == 0 || self.pages > u64::from(self.db_size_pages) {
+        let counted =
+            if self.mode == Mode::Fetch { self.limit / PAGE_SIZE as u64 } else { u64::from(self.db_size_pages) };
+        if counted == 0 || self.pages > counted {
             return Err(self.invalid(format!("more pages than db_size {}", self.db_size_pages)));
         }
         if page.encoded_page.len() != PAGE_SIZE {
@@ -211,6 +312,17 @@ impl PullReader {
             .ok()
             .and_then(|id| id.checked_add(1))
             .ok_or_else(|| self.invalid(format!("page_id {} out of range", page.page_id)))?;
+        let kept = match self.mode {
+            Mode::Pull(Some(keep)) => keep(pgno),
+            // A server that ignores the selector sends more than page 1: a partial replica starts
+            // with page 1 only.
+            Mode::PartialBootstrap => pgno == 1,
+            _ => true,
+        };
+        if !kept {
+            self.batch.drop_page(pgno);
+            return Ok(());
+        }
         self.batch.add(pgno, page.encoded_page).map_err(|o| over_budget(o.needed, self.limit))
     }
 

@@ -14,7 +14,7 @@ mod publish;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-pub use load::{load, Loaded};
+pub use load::{chunk, load, load_image, manifest, Loaded, Miss};
 pub use publish::{chunk_pages_for, publish, Published};
 
 use crate::transport::{Body, BoxFuture};

@@ -221,6 +221,7 @@ impl Protocol for Sqld {
         io: &'a Io<'a>,
         position: Option<&'a Position>,
         limit: u64,
+        _keep: super::Keep<'a>,
     ) -> BoxFuture<'a, Result<Pull>> {
         Box::pin(self.pull_frames(io, position, limit))
     }

@@ -42,6 +42,14 @@ pub fn config_from_js(config: &JsValue, wait_until: bool) -> Result<ClientConfig
         on_stale: convert::get_string(config, "onStale")?,
         snapshot_key: convert::get_string(config, "snapshotKey")?,
         snapshot_max_age_ms: convert::get_number(config, "snapshotMaxAgeMs")?,
+        partial: {
+            let partial = get(config, "partial")?;
+            match partial.as_bool() {
+                Some(b) => Some(b.to_string()),
+                None if partial.is_undefined() || partial.is_null() => None,
+                None => Some(partial.as_string().unwrap_or_else(|| "?".into())),
+            }
+        },
         encryption_key: !(encryption.is_undefined() || encryption.is_null()),
     })
 }

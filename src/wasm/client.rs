@@ -12,7 +12,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::future_to_promise;
 
 use super::args::{config_from_js, consistency_from_js, mode_from_js, statement_from_js, statements_from_js};
-use super::convert::error_to_js;
+use super::convert::{self, error_to_js};
 use super::fetch::FetchTransport;
 use super::results::{client_stats_to_js, replicated_to_js, result_to_js, results_to_js};
 use super::snapshot::JsSnapshotStore;
@@ -235,5 +235,20 @@ impl WasmClient {
     #[wasm_bindgen(js_name = serverTiming)]
     pub fn server_timing(&self) -> String {
         self.client.server_timing()
+    }
+}
+
+/// `configure({ memoryBudgetBytes })`: the budget the replicas of this isolate share (`null`:
+/// unlimited).
+#[wasm_bindgen(js_name = configureIsolate)]
+pub fn configure_isolate(memory_budget_bytes: Option<f64>) -> Result<(), JsValue> {
+    match memory_budget_bytes {
+        Some(b) if !(b.is_finite() && b >= 0.0) => {
+            Err(convert::type_error("memoryBudgetBytes must be a number of bytes"))
+        }
+        b => {
+            crate::replica::MemoryPool::isolate().set_limit(b.map(|b| b as u64));
+            Ok(())
+        }
     }
 }

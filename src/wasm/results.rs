@@ -94,6 +94,19 @@ pub fn client_stats_to_js(stats: &ClientStats, wasm_memory_bytes: f64) -> JsValu
     set(&snapshots, "published", &(c.snapshots_published as f64).into());
     set(&snapshots, "chunksUploaded", &(c.chunks_uploaded as f64).into());
     set(&snapshots, "lastMiss", &opt_str(c.last_snapshot_miss.as_deref()));
+    let p = &stats.partial;
+    let partial = Object::new();
+    set(&partial, "mode", &p.mode.into());
+    set(&partial, "note", &opt_str(p.note));
+    set(&partial, "residentPages", &(p.resident_pages as f64).into());
+    set(&partial, "pinnedBytes", &(p.pinned_bytes as f64).into());
+    set(&partial, "pageReads", &(p.page_reads as f64).into());
+    set(&partial, "misses", &(p.misses as f64).into());
+    set(&partial, "hitRate", &p.hit_rate().into());
+    set(&partial, "fetches", &(p.fetches as f64).into());
+    set(&partial, "fetchFailures", &(p.fetch_failures as f64).into());
+    set(&partial, "pagesFetched", &(p.pages_fetched as f64).into());
+    set(&partial, "evictions", &(p.evictions as f64).into());
     let object = Object::new();
     set(&object, "protocol", &opt_str(stats.protocol));
     set(&object, "position", &opt_str(stats.position.as_deref()));
@@ -107,6 +120,9 @@ pub fn client_stats_to_js(stats: &ClientStats, wasm_memory_bytes: f64) -> JsValu
     set(&object, "snapshots", &snapshots);
     set(&object, "memoryBytes", &(stats.memory_bytes as f64).into());
     set(&object, "memoryBudgetBytes", &(stats.memory_budget_bytes as f64).into());
+    set(&object, "isolateMemoryBytes", &(stats.isolate_memory_bytes as f64).into());
+    set(&object, "isolateBudgetBytes", &opt_f64(stats.isolate_budget_bytes.map(|b| b as f64)));
+    set(&object, "partial", &partial);
     set(&object, "wasmMemoryBytes", &wasm_memory_bytes.into());
     object.into()
 }

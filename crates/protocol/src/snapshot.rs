@@ -116,6 +116,11 @@ pub fn chunk_count(page_count: u32, chunk_pages: u32) -> u32 {
 }
 
 impl Manifest {
+    /// Bytes of the whole image.
+    pub fn image_bytes(&self) -> u64 {
+        u64::from(self.page_count) * u64::from(self.page_size)
+    }
+
     /// The pages of chunk `index`: first page number (1-based) and how many.
     pub fn chunk_range(&self, index: u32) -> (u32, u32) {
         let before = index.saturating_mul(self.chunk_pages);

@@ -36,8 +36,8 @@ fn query_filling(r: &mut Replica, image: &[u8], sql: &str) -> (Rows, usize) {
             Ok(rows) => return (rows, round),
             Err(Error::PagesMissing { pages }) => {
                 let at = r.position().unwrap();
-                let pages = pages.iter().map(|&p| page_of(image, p)).collect();
-                assert!(r.fill(&at, pages).unwrap() > 0, "a fill makes progress");
+                let fetched = pages.iter().map(|&p| page_of(image, p)).collect();
+                assert!(r.fill(&at, fetched, &pages).unwrap() > 0, "a fill makes progress");
             }
             Err(e) => panic!("{sql}: {e}"),
         }
@@ -150,9 +150,8 @@ fn a_stale_fill_is_ignored() {
     let image = source.image();
     let mut r = partial_of(&image, Source::position(3), 64 << 20, None);
     let stale = Source::position(2);
-    assert_eq!(r.fill(&stale, vec![page_of(&image, 2)]).unwrap(), 0);
+    assert_eq!(r.fill(&stale, vec![page_of(&image, 2)], &[2]).unwrap(), 0);
     assert!(!r.holds(2));
-    assert_eq!(r.fill(&Source::position(3), vec![page_of(&image, 2)]).unwrap(), 1);
+    assert_eq!(r.fill(&Source::position(3), vec![page_of(&image, 2)], &[2]).unwrap(), 1);
     assert!(r.holds(2));
 }
-

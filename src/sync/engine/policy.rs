@@ -65,12 +65,24 @@ pub enum Reason {
     Fallback,
     /// Another caller's read transaction pins an older snapshot than this caller needs.
     Pinned,
+    /// A partial replica's page source could not give the pages the read needs.
+    PageSource,
+    /// A partial replica could not gather the pages the read needs within its rounds or budget.
+    WorkingSet,
 }
 
 impl Reason {
     /// Every reason, in the order statistics list them.
-    pub const ALL: [Reason; 6] =
-        [Reason::Cold, Reason::Stale, Reason::Bookmark, Reason::OverBudget, Reason::Fallback, Reason::Pinned];
+    pub const ALL: [Reason; 8] = [
+        Reason::Cold,
+        Reason::Stale,
+        Reason::Bookmark,
+        Reason::OverBudget,
+        Reason::Fallback,
+        Reason::Pinned,
+        Reason::PageSource,
+        Reason::WorkingSet,
+    ];
 
     /// The name used in statistics and `Server-Timing`.
     pub fn as_str(self) -> &'static str {
@@ -81,6 +93,8 @@ impl Reason {
             Reason::OverBudget => "overBudget",
             Reason::Fallback => "fallback",
             Reason::Pinned => "pinned",
+            Reason::PageSource => "pageSource",
+            Reason::WorkingSet => "workingSet",
         }
     }
 }

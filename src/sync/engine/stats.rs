@@ -36,6 +36,12 @@ pub struct Counters {
     pub snapshots_published: u64,
     /// Chunks uploaded by publishes (the others were already in the store).
     pub chunks_uploaded: u64,
+    /// Requests a partial replica made to its page source for pages reads missed.
+    pub page_fetches: u64,
+    /// Of those, the ones that failed (the read then went to the primary).
+    pub page_fetch_failures: u64,
+    /// Pages those requests added to the replica.
+    pub pages_fetched: u64,
 }
 
 impl Counters {

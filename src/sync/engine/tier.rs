@@ -8,13 +8,15 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use super::flight::Flights;
+use super::partial::{PageSource, PartialMode};
 use super::{Engine, Task, LEASE_MARGIN_MS};
 use crate::protocol::snapshot::{Manifest, SnapshotProtocol};
-use crate::sync::snapshot::{self, SnapshotStore};
+use crate::replica::{CommittedPages, Page};
+use crate::sync::snapshot::{self, Miss, SnapshotStore};
 use crate::sync::ProtocolKind;
 
 /// Chunks fetched at once (Workers allow 6 connections per invocation).
-const PARALLEL_CHUNKS: usize = 6;
+pub(super) const PARALLEL_CHUNKS: usize = 6;
 
 /// A snapshot store and what the engine knows of it.
 pub(super) struct Tier {
@@ -24,6 +26,18 @@ pub(super) struct Tier {
     /// The newest manifest this replica loaded or published.
     manifest: RefCell<Option<Manifest>>,
     publishing: RefCell<Flights>,
+}
+
+impl Tier {
+    /// The store.
+    pub(super) fn store(&self) -> &dyn SnapshotStore {
+        self.store.as_ref()
+    }
+
+    /// The database's id in the store.
+    pub(super) fn database(&self) -> u64 {
+        self.database
+    }
 }
 
 fn kind_of(manifest: &Manifest) -> ProtocolKind {
@@ -51,21 +65,38 @@ impl Engine {
         self.tier.borrow().clone()
     }
 
-    /// Installs the newest usable snapshot into an empty replica; returns whether it did.
+    /// Installs the newest usable snapshot into an empty replica; returns whether it did. A
+    /// partial replica (`partial: true`, or `"auto"` with a snapshot larger than the budget) takes
+    /// its first chunk only and fetches the others' pages as reads need them.
     pub(super) async fn load_snapshot(&self, now: f64) -> bool {
         let Some(tier) = self.tier() else { return false };
         let limit = {
             let r = self.replica.borrow();
             r.memory_budget().saturating_sub(r.memory_bytes())
         };
-        let loaded =
-            match snapshot::load(tier.store.as_ref(), tier.database, self.kind.get(), limit, PARALLEL_CHUNKS).await {
-                Ok(loaded) => loaded,
-                Err(miss) => {
-                    self.stats.borrow_mut().last_snapshot_miss = Some(format!("{miss:?}"));
-                    return false;
+        let store = tier.store.as_ref();
+        let loaded = match snapshot::manifest(store, tier.database, self.kind.get()).await {
+            Ok(manifest) => {
+                let partial = match self.settings.partial {
+                    PartialMode::Off => false,
+                    PartialMode::On => true,
+                    PartialMode::Auto => manifest.image_bytes() > limit,
+                };
+                match (partial, manifest.image_bytes() > limit) {
+                    (true, _) => return self.load_partial(&tier, manifest, now).await,
+                    (false, true) => Err(Miss::OverBudget),
+                    (false, false) => snapshot::load_image(store, tier.database, manifest, PARALLEL_CHUNKS).await,
                 }
-            };
+            }
+            Err(miss) => Err(miss),
+        };
+        let loaded = match loaded {
+            Ok(loaded) => loaded,
+            Err(miss) => {
+                self.stats.borrow_mut().last_snapshot_miss = Some(format!("{miss:?}"));
+                return false;
+            }
+        };
         // Another call installed something meanwhile: this image is not needed.
         if self.replica.borrow().newest_position().is_some() {
             return false;
@@ -75,16 +106,63 @@ impl Engine {
             self.stats.borrow_mut().last_snapshot_miss = Some(format!("install: {}", e.code()));
             return false;
         }
+        self.loaded(&tier, manifest, loaded.bytes, now);
+        true
+    }
+
+    /// Starts a partial replica from `manifest`: page 1 installed, the rest of the first chunk
+    /// filled; later misses come from the chunks (or from `/pull-updates` when that is the
+    /// protocol, which serves any page at any revision).
+    async fn load_partial(&self, tier: &Rc<Tier>, manifest: Manifest, now: f64) -> bool {
+        let first = match snapshot::chunk(tier.store.as_ref(), tier.database, &manifest, 0).await {
+            Ok(pages) => pages,
+            Err(miss) => {
+                self.stats.borrow_mut().last_snapshot_miss = Some(format!("{miss:?}"));
+                return false;
+            }
+        };
+        let source = match kind_of(&manifest) {
+            ProtocolKind::PullUpdates => PageSource::PullUpdates,
+            _ => PageSource::Snapshot { tier: tier.clone(), manifest: manifest.clone() },
+        };
+        if self.replica.borrow().newest_position().is_some() || !self.go_partial(source) {
+            return false;
+        }
+        let bytes = first.iter().map(|p| p.data.len() as u64).sum();
+        let mut rest: Vec<(u32, Vec<u8>)> = first.into_iter().map(|p| (p.pgno, p.data)).collect();
+        let page1 = rest.iter().position(|(p, _)| *p == 1).map(|i| rest.swap_remove(i));
+        let installed = page1.is_some_and(|(pgno, data)| {
+            let committed = CommittedPages {
+                replace: true,
+                position: manifest.position.clone(),
+                db_size_pages: manifest.page_count,
+                pages: vec![Page { pgno, data }],
+                dropped: Vec::new(),
+            };
+            let mut replica = self.replica.borrow_mut();
+            replica.apply(committed).is_ok() && replica.fill(&manifest.position, rest, &[]).is_ok()
+        });
+        if !installed {
+            let _ = self.release();
+            self.stats.borrow_mut().last_snapshot_miss =
+                Some("install: the first chunk does not start a database".into());
+            return false;
+        }
+        self.loaded(tier, manifest, bytes, now);
+        true
+    }
+
+    /// Records a snapshot load.
+    fn loaded(&self, tier: &Tier, manifest: Manifest, bytes: u64, now: f64) {
         if self.kind.get().is_none() {
             self.kind.set(Some(kind_of(&manifest)));
         }
         let mut stats = self.stats.borrow_mut();
         stats.bootstrap_source = Some("snapshot");
         stats.snapshot_age_ms = Some((now - manifest.created_at_ms as f64).max(0.0));
-        stats.bytes_from_snapshot += loaded.bytes;
+        stats.bytes_from_snapshot += bytes;
         stats.last_snapshot_miss = None;
         *tier.manifest.borrow_mut() = Some(manifest);
-        true
     }
 
     /// After a successful sync: publishes a snapshot in the background when the store has none
@@ -92,7 +170,8 @@ impl Engine {
     pub(super) fn maybe_publish(&self, now: f64) {
         let Some(tier) = self.tier() else { return };
         let due = tier.manifest.borrow().as_ref().is_none_or(|m| now - m.created_at_ms as f64 > tier.max_age_ms);
-        if !due || self.kind.get().is_none() {
+        // A partial replica lacks pages: only full replicas publish.
+        if !due || self.kind.get().is_none() || self.partial.borrow().is_some() {
             return;
         }
         let expires_at = now + f64::from(self.settings.timeout_ms) + LEASE_MARGIN_MS;

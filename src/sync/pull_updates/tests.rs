@@ -28,7 +28,9 @@ fn into_pull(context: &str, r: PullUpdatesResponse, bootstrap: bool) -> Result<P
 }
 
 fn read(context: &str, body: &[u8], bootstrap: bool, limit: u64, declared: Option<u64>) -> Result<Pull> {
-    let mut reader = PullReader::new(context.into(), bootstrap, limit, declared);
+    let mode = if bootstrap { Mode::Bootstrap } else { Mode::Pull(None) };
+    let mut reader = PullReader::new(context.into(), mode, limit);
+    reader.declared = declared;
     for chunk in body.chunks(1000) {
         reader.feed(chunk)?;
     }
@@ -112,7 +114,7 @@ fn a_bootstrap_over_the_limit_is_refused_from_its_header() {
     let r = response("9", 100, &(0..100).collect::<Vec<_>>());
     let body = encode_response(&r.header, &r.pages);
     // The header alone announces 100 pages: refused before the first page is read.
-    let mut reader = PullReader::new("c".into(), true, 99 * PAGE_SIZE as u64, None);
+    let mut reader = PullReader::new("c".into(), Mode::Bootstrap, 99 * PAGE_SIZE as u64);
     let header_len = encode_response(&r.header, &[]).len();
     let err = reader.feed(&body[..header_len]).unwrap_err();
     assert_eq!(err.code(), "REPLICA_MEMORY_BUDGET");

@@ -131,10 +131,19 @@ pub async fn load(
     parallel: usize,
 ) -> Result<Loaded, Miss> {
     let manifest = manifest(store, database, kind).await?;
-    let size = u64::from(manifest.page_count) * u64::from(manifest.page_size);
-    if size > limit {
+    if manifest.image_bytes() > limit {
         return Err(Miss::OverBudget);
     }
+    load_image(store, database, manifest, parallel).await
+}
+
+/// Every chunk of `manifest`, fetched `parallel` at a time and verified, as one install.
+pub async fn load_image(
+    store: &dyn SnapshotStore,
+    database: u64,
+    manifest: Manifest,
+    parallel: usize,
+) -> Result<Loaded, Miss> {
     let count = manifest.chunks.len() as u32;
     let mut fetched =
         stream::iter(0..count).map(|i| chunk(store, database, &manifest, i)).buffer_unordered(parallel.max(1));
@@ -150,5 +159,6 @@ pub async fn load(
         pages,
         dropped: Vec::new(),
     };
-    Ok(Loaded { committed, manifest, bytes: size })
+    let bytes = manifest.image_bytes();
+    Ok(Loaded { committed, manifest, bytes })
 }
