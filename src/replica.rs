@@ -16,6 +16,8 @@ mod rows;
 mod vfs;
 
 #[cfg(test)]
+mod install_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -143,17 +145,21 @@ impl Replica {
 
     /// Installs prepared applies in order. After a whole-database replacement the connection is
     /// reopened: the new database's schema cookie can equal the old one's, and SQLite would then
-    /// keep using its cached schema of the old database.
+    /// keep using its cached schema of the old database. If the new database cannot be opened (its
+    /// header or schema is unreadable), the replacement is undone and refused: the replica keeps
+    /// what it held before it, and the applies queued after it (prepared against it) are dropped.
     fn install(&mut self, prepared: Vec<PreparedApply>) -> Result<()> {
-        let mut replaced = false;
-        let mut store = lock(&self.store);
         for p in prepared {
-            replaced |= p.replaces_all();
-            store.install(p);
-        }
-        drop(store);
-        if replaced {
-            self.conn = open_connection(&self.name, &self.config)?;
+            let replaced = lock(&self.store).install(p);
+            if let Some(replaced) = replaced {
+                match open_connection(&self.name, &self.config) {
+                    Ok(conn) => self.conn = conn,
+                    Err(e) => {
+                        lock(&self.store).restore(replaced);
+                        return Err(e);
+                    }
+                }
+            }
         }
         Ok(())
     }

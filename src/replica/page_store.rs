@@ -47,11 +47,6 @@ impl PreparedApply {
         &self.position
     }
 
-    /// True for a whole-database replacement (bootstrap).
-    pub fn replaces_all(&self) -> bool {
-        self.reset
-    }
-
     /// Bytes of page data held while waiting to be installed.
     pub fn page_bytes(&self) -> u64 {
         self.pages.iter().map(|(_, d)| d.len() as u64).sum()
@@ -205,13 +200,16 @@ impl PageStore {
     }
 
     /// Installs prepared pages: replaces, truncates or extends, patches page 1 and records the
-    /// position. Cannot fail; `prepared` must have been prepared against the current shape.
-    pub fn install(&mut self, prepared: PreparedApply) {
+    /// position. Cannot fail; `prepared` must have been prepared against the current shape. A
+    /// whole-database replacement gives back what it replaced, so that the caller can `restore`
+    /// it if the new database cannot be opened.
+    pub fn install(&mut self, prepared: PreparedApply) -> Option<Replaced> {
         let PreparedApply { position, reset, shape, pages } = prepared;
-        if reset {
-            self.pages.clear();
-            self.page_size = None;
-        }
+        let replaced = reset.then(|| Replaced {
+            page_size: self.page_size.take(),
+            pages: std::mem::take(&mut self.pages),
+            position: self.position.clone(),
+        });
         self.page_size = shape.page_size.or(self.page_size);
         self.pages.truncate(shape.db_size_pages as usize);
         for (pgno, data) in pages {
@@ -231,5 +229,22 @@ impl PageStore {
             header::patch(page1, self.change_counter, shape.db_size_pages);
         }
         self.position = Some(position);
+        replaced
     }
+
+    /// Puts back the content a replacement took out (its pages still carry the header they had).
+    pub fn restore(&mut self, replaced: Replaced) {
+        let Replaced { page_size, pages, position } = replaced;
+        self.page_size = page_size;
+        self.pages = pages;
+        self.position = position;
+    }
+}
+
+/// The content a whole-database replacement took out of the store.
+#[derive(Debug)]
+pub struct Replaced {
+    page_size: Option<u32>,
+    pages: Vec<Box<[u8]>>,
+    position: Option<Position>,
 }
