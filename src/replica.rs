@@ -16,10 +16,11 @@ mod rows;
 mod vfs;
 
 #[cfg(test)]
-mod install_tests;
+mod fuzz_regressions;
 #[cfg(test)]
 mod tests;
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -71,6 +72,9 @@ pub struct Replica {
     conn: Connection,
     config: ReplicaConfig,
     queued: Vec<PreparedApply>,
+    /// The installed schema's SQL text was found to be UTF-8 (`rows::check_schema_text`); reset by
+    /// every install.
+    schema_checked: Cell<bool>,
 }
 
 impl std::fmt::Debug for Replica {
@@ -95,7 +99,7 @@ impl Replica {
                 return Err(e);
             }
         };
-        Ok(Replica { name, store, conn, config, queued: Vec::new() })
+        Ok(Replica { name, store, conn, config, queued: Vec::new(), schema_checked: Cell::new(false) })
     }
 
     /// Replaces the whole database with `image` (a SQLite file, any valid page size) at `position`.
@@ -150,6 +154,7 @@ impl Replica {
     /// what it held before it, and the applies queued after it (prepared against it) are dropped.
     fn install(&mut self, prepared: Vec<PreparedApply>) -> Result<()> {
         for p in prepared {
+            self.schema_checked.set(false);
             let replaced = lock(&self.store).install(p);
             if let Some(replaced) = replaced {
                 match open_connection(&self.name, &self.config) {
@@ -208,6 +213,10 @@ impl Replica {
     }
 
     fn run(&self, sql: &str, params: Params<'_>) -> Result<Rows> {
+        if !self.schema_checked.get() {
+            rows::check_schema_text(&self.conn)?;
+            self.schema_checked.set(true);
+        }
         let mut stmt = self.conn.prepare_cached(sql)?;
         if !stmt.readonly() {
             return Err(Error::WriteRefused);

@@ -1,7 +1,10 @@
-//! Regression tests for installs the new database of which cannot be opened, found by fuzzing
-//! (`fuzz/fuzz_targets/replica_apply.rs`, `sync_http.rs`, `sync_pull_updates.rs`): a replacement
-//! whose header or schema SQLite refuses used to install its pages and position and then return
-//! the error from reopening the connection. It must be refused with the replica left as it was.
+//! Regression tests for faults found by fuzzing the replica (`fuzz/fuzz_targets/replica_apply.rs`,
+//! `sync_http.rs`, `sync_pull_updates.rs`):
+//! - a replacement whose header or schema SQLite refuses used to install its pages and position
+//!   and then return the error from reopening the connection; it must be refused with the
+//!   replica left as it was;
+//! - a schema whose SQL text is not UTF-8 made rusqlite panic when a query read its column names
+//!   or declared types; it must be an error (`SQLITE_CORRUPT`).
 
 #[cfg(target_arch = "wasm32")]
 use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -86,4 +89,29 @@ fn queued_bootstrap_with_malformed_schema_is_dropped_when_the_read_ends() {
     assert!(r.query("COMMIT", &[]).is_err());
     assert_eq!(r.queued_applies(), 0);
     assert_still_at_one(&mut r, &export);
+}
+
+/// `image` with the first occurrence of `word` in the schema's SQL text given an invalid UTF-8 byte.
+fn not_utf8(mut image: Vec<u8>, word: &[u8]) -> Vec<u8> {
+    let at = image.windows(word.len()).position(|w| w == word).unwrap();
+    image[at + 1] = 0xff;
+    image
+}
+
+#[test]
+fn schema_text_that_is_not_utf8_is_an_error_not_a_panic() {
+    for (sql, word, query) in [
+        ("CREATE TABLE t(a TEXT); INSERT INTO t VALUES ('x');", &b"TEXT"[..], "SELECT * FROM t"),
+        ("CREATE TABLE t(abc); INSERT INTO t VALUES ('x');", &b"abc"[..], "SELECT * FROM t"),
+        ("CREATE TABLE t(a); CREATE VIEW v AS SELECT a AS alias FROM t;", &b"alias"[..], "SELECT * FROM v"),
+    ] {
+        let mut r = Replica::open(ReplicaConfig::default()).unwrap();
+        r.bootstrap(&not_utf8(image(sql), word), position(1)).unwrap();
+        let err = r.query(query, &[]).unwrap_err();
+        assert_eq!(err.code(), "SQLITE_CORRUPT", "{sql}: {err}");
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
+        // A good database installed over it is read normally again.
+        r.bootstrap(&image(sql), position(2)).unwrap();
+        assert_eq!(r.query(query, &[]).unwrap().rows.len(), usize::from(sql.contains("INSERT")));
+    }
 }
