@@ -11,3 +11,4 @@ npm run --silent build
 npm run --silent test:workerd
 npm run --silent test:deno
 npm run --silent test:compat
+npm run --silent fuzz:smoke
