@@ -27,7 +27,25 @@ fn check_round_trip(body: &[u8]) {
     assert_eq!(text_again, text, "a reply changed through print + parse");
 }
 
+/// A REAL as a server prints it (shortest text that reads back to the same double, as sqld's
+/// serde_json and tursodb do) must read back exactly, as JavaScript's JSON.parse reads it.
+fn check_float(data: &[u8]) {
+    let Some(bytes) = data.get(..8) else { return };
+    let value = f64::from_bits(u64::from_le_bytes(bytes.try_into().unwrap_or_default()));
+    if !value.is_finite() {
+        return;
+    }
+    let text = format!(r#"{{"type":"float","value":{}}}"#, serde_json::to_string(&value).unwrap_or_default());
+    match serde_json::from_str::<libsql_edge::protocol::hrana::Value>(&text) {
+        Ok(libsql_edge::protocol::hrana::Value::Float { value: read }) => {
+            assert_eq!(read.to_bits(), value.to_bits(), "{text} read as {read:e}")
+        }
+        other => panic!("{text} read as {other:?}"),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    check_float(data);
     let mut input = Input(data);
     let call = input.byte();
     let records: Vec<&[u8]> = input.rest().split(|b| *b == 0).collect();
