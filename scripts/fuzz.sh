@@ -56,8 +56,20 @@ if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(cd fuzz && cargo fuzz list)
 fi
 
+if [ "$seconds" -le 15 ]; then
+  # The smoke pass also keeps the fuzz crates formatted (the main workspace's fmt check skips them).
+  cargo fmt --manifest-path fuzz/Cargo.toml --all --check
+fi
+
 echo "fuzz: building ${#targets[@]} targets (cargo fuzz build: release, debug assertions, ASan)"
-(cd fuzz && cargo fuzz build 2>&1 | grep -Ev '^\s+(Compiling|Downloaded|Downloading)|^\s*$' || true)
+mkdir -p "$CARGO_TARGET_DIR"
+build_log="$CARGO_TARGET_DIR/fuzz-build.log"
+if ! (cd fuzz && cargo fuzz build) >"$build_log" 2>&1; then
+  tail -40 "$build_log" >&2
+  echo "fuzz: build failed (full log: $build_log)" >&2
+  exit 1
+fi
+grep -E '^\s+Finished' "$build_log" || true
 for t in "${targets[@]}"; do
   [ -x "$bin_dir/$t" ] || { echo "fuzz: target $t did not build" >&2; exit 1; }
 done
