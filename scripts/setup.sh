@@ -3,6 +3,7 @@
 #   - clang + llvm (sqlite-wasm-rs compiles SQLite for wasm32 with clang; gcc cannot)
 #   - the wasm32-unknown-unknown Rust target
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock (it provides the test runner)
+#   - cargo-fuzz, pinned, for scripts/fuzz.sh (npm run fuzz / fuzz:smoke)
 #   - npm dependencies from package-lock.json: a Node 22 for wrangler/vitest, wrangler, vitest, deno,
 #     tursodb, binaryen's wasm-opt (apt's binaryen 108 breaks the externref table), the clients
 #     the comparison tests run against
@@ -41,6 +42,15 @@ if [ "$have" != "$want" ]; then
   say "installing wasm-bindgen-cli $want (had '${have:-none}'); this takes a few minutes"
   # No --locked: the CLI's own lock file can name versions the registry index lacks (toolchain.md).
   cargo install wasm-bindgen-cli --version "$want" --quiet
+fi
+
+# 3b. cargo-fuzz for the fuzz targets in fuzz/ (scripts/fuzz.sh). libFuzzer itself is compiled by
+# the libfuzzer-sys crate with the C++ compiler already present; the ASan runtime ships with Rust.
+fuzz_want=0.13.2
+fuzz_have=$(cargo fuzz --version 2>/dev/null | awk '{ print $2 }' || true)
+if [ "$fuzz_have" != "$fuzz_want" ]; then
+  say "installing cargo-fuzz $fuzz_want (had '${fuzz_have:-none}'); about 2 minutes"
+  cargo install cargo-fuzz --version "$fuzz_want" --locked --quiet
 fi
 
 # 4. npm dependencies, exactly as locked. Re-run only when package-lock.json changed.

@@ -13,3 +13,4 @@ npm run --silent test:deno
 npm run --silent test:memory
 npm run --silent test:compat
 npm run --silent test:package
+npm run --silent fuzz:smoke

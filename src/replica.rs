@@ -18,8 +18,11 @@ mod rows;
 mod vfs;
 
 #[cfg(test)]
+mod fuzz_regressions;
+#[cfg(test)]
 mod tests;
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -79,6 +82,9 @@ pub struct Replica {
     conn: Connection,
     config: ReplicaConfig,
     queued: Vec<PreparedApply>,
+    /// The installed schema's SQL text was found to be UTF-8 (`rows::check_schema_text`); reset by
+    /// every install.
+    schema_checked: Cell<bool>,
 }
 
 impl std::fmt::Debug for Replica {
@@ -105,7 +111,7 @@ impl Replica {
                 return Err(e);
             }
         };
-        Ok(Replica { name, store, conn, config, queued: Vec::new() })
+        Ok(Replica { name, store, conn, config, queued: Vec::new(), schema_checked: Cell::new(false) })
     }
 
     /// Makes the replica keep only the pages it uses (`Residency::Partial`) or every page. Only
@@ -266,17 +272,22 @@ impl Replica {
 
     /// Installs prepared applies in order. After a whole-database replacement the connection is
     /// reopened: the new database's schema cookie can equal the old one's, and SQLite would then
-    /// keep using its cached schema of the old database.
+    /// keep using its cached schema of the old database. If the new database cannot be opened (its
+    /// header or schema is unreadable), the replacement is undone and refused: the replica keeps
+    /// what it held before it, and the applies queued after it (prepared against it) are dropped.
     fn install(&mut self, prepared: Vec<PreparedApply>) -> Result<()> {
-        let mut replaced = false;
-        let mut store = lock(&self.store);
         for p in prepared {
-            replaced |= p.replaces_all();
-            store.install(p);
-        }
-        drop(store);
-        if replaced {
-            self.conn = open_connection(&self.name, &self.config)?;
+            self.schema_checked.set(false);
+            let replaced = lock(&self.store).install(p);
+            if let Some(replaced) = replaced {
+                match open_connection(&self.name, &self.config) {
+                    Ok(conn) => self.conn = conn,
+                    Err(e) => {
+                        lock(&self.store).restore(replaced);
+                        return Err(e);
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -343,6 +354,10 @@ impl Replica {
     fn run(&self, sql: &str, params: Params<'_>) -> Result<Rows> {
         lock(&self.store).take_misses();
         let result = (|| {
+            if !self.schema_checked.get() {
+                rows::check_schema_text(&self.conn)?;
+                self.schema_checked.set(true);
+            }
             let mut stmt = self.conn.prepare_cached(sql)?;
             if !stmt.readonly() {
                 return Err(Error::WriteRefused);

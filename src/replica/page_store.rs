@@ -243,16 +243,21 @@ impl PageStore {
 
     /// Installs prepared pages: replaces, truncates or extends, evicts pages the commit changed
     /// but did not keep, patches page 1 and records the position. Cannot fail; `prepared` must have
-    /// been prepared against the current shape.
-    pub fn install(&mut self, prepared: PreparedApply) {
+    /// been prepared against the current shape. A whole-database replacement gives back what it
+    /// replaced, so that the caller can `restore` it if the new database cannot be opened.
+    pub fn install(&mut self, prepared: PreparedApply) -> Option<Replaced> {
         let PreparedApply { position, reset, shape, pages, absent } = prepared;
-        if reset {
-            let all: Vec<u32> = self.pages.keys().copied().collect();
-            for pgno in all {
-                self.recycle_page(pgno);
+        let replaced = reset.then(|| {
+            self.pool.adjust(-(self.resident_bytes as i64));
+            Replaced {
+                page_size: self.page_size.take(),
+                db_size: std::mem::take(&mut self.db_size),
+                pages: std::mem::take(&mut self.pages),
+                position: self.position.clone(),
+                resident_bytes: std::mem::take(&mut self.resident_bytes),
+                pinned_bytes: std::mem::take(&mut self.pinned_bytes),
             }
-            self.page_size = None;
-        }
+        });
         self.page_size = shape.page_size.or(self.page_size);
         if shape.db_size_pages < self.db_size {
             let gone: Vec<u32> = self.pages.keys().copied().filter(|&p| p > shape.db_size_pages).collect();
@@ -277,6 +282,19 @@ impl PageStore {
             header::patch(&mut page1.data, counter, shape.db_size_pages);
         }
         self.position = Some(position);
+        replaced
+    }
+
+    /// Puts back the content a replacement took out (its pages still carry the header they had).
+    pub fn restore(&mut self, replaced: Replaced) {
+        let all: Vec<u32> = self.pages.keys().copied().collect();
+        for pgno in all {
+            self.recycle_page(pgno);
+        }
+        let Replaced { page_size, db_size, pages, position, resident_bytes, pinned_bytes } = replaced;
+        self.pool.adjust(resident_bytes as i64);
+        (self.page_size, self.db_size, self.pages, self.position) = (page_size, db_size, pages, position);
+        (self.resident_bytes, self.pinned_bytes) = (resident_bytes, pinned_bytes);
     }
 
     /// Adds pages fetched at `at`, if the store still stands there; pages it holds, pages past the
@@ -356,6 +374,17 @@ impl PageStore {
         self.db_size = 0;
         self.position = None;
     }
+}
+
+/// The content a whole-database replacement took out of the store.
+#[derive(Debug)]
+pub struct Replaced {
+    page_size: Option<u32>,
+    db_size: u32,
+    pages: FxHashMap<u32, Slot>,
+    position: Option<Position>,
+    resident_bytes: u64,
+    pinned_bytes: u64,
 }
 
 impl Drop for PageStore {

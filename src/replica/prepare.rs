@@ -47,11 +47,6 @@ impl PreparedApply {
         &self.position
     }
 
-    /// True for a whole-database replacement (bootstrap).
-    pub fn replaces_all(&self) -> bool {
-        self.reset
-    }
-
     /// Bytes of page data held while waiting to be installed.
     pub fn page_bytes(&self) -> u64 {
         self.pages.iter().map(|(_, d)| d.len() as u64).sum()

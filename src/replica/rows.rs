@@ -2,6 +2,26 @@
 
 use crate::value::Value;
 
+/// Checks that the schema's SQL text is UTF-8. rusqlite `expect`s column names and declared types
+/// to be UTF-8 (a panic natively, an abort in wasm); both are cut from that text at ASCII token
+/// boundaries, so valid text gives valid names. Damaged or hostile pages can make it invalid: that
+/// is reported as corruption before any statement reads a name.
+pub(crate) fn check_schema_text(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL")?;
+    let mut rows = stmt.raw_query();
+    while let Some(row) = rows.next()? {
+        if let rusqlite::types::ValueRef::Text(text) = row.get_ref(0)? {
+            if std::str::from_utf8(text).is_err() {
+                return Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+                    Some("malformed database schema: its SQL text is not UTF-8".into()),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The result of a read-only statement run on the replica.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Rows {

@@ -86,3 +86,27 @@ fn batch_conditions_parse_and_detect_is_autocommit() {
     assert!(b.steps[1].condition.as_ref().unwrap().uses_is_autocommit());
     assert!(b.steps[0].condition.is_none());
 }
+
+#[test]
+fn floats_parse_exactly_as_sqld_prints_them() {
+    // Found by fuzzing (fuzz/fuzz_targets/hrana_client.rs): without serde_json's `float_roundtrip`
+    // these came back one unit in the last place off (1.0715660391465826e-75 read as ...825e-75),
+    // while JavaScript's JSON.parse, and so @libsql/client, reads every one of them exactly.
+    for text in [
+        "1.0715660391465826e-75",
+        "-1.81996730402717e-179",
+        "-1.603964615428183e143",
+        "-9.643915712060552e-234",
+        "1.7976931348623157e308",
+        "2.2250738585072014e-308",
+        "5e-324",
+        "0.1",
+    ] {
+        let exact: f64 = text.parse().unwrap();
+        let json = format!(r#"{{"type":"float","value":{text}}}"#);
+        let value: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value, Value::Float { value: exact }, "{text}");
+        let printed = serde_json::to_string(&value).unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&printed).unwrap(), value, "{printed}");
+    }
+}
