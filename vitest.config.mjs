@@ -1,11 +1,20 @@
 // vitest inside workerd (@cloudflare/vitest-plugin) for the runtime suites in tests/workerd/.
 // Run through tests/workerd/run.sh, which starts a dev primary (PRIMARY_URL) and tursodb (TURSO_URL),
 // and for the memory suite a compacting dev primary (BIG_PRIMARY_URL), tursodb with VACUUM
-// (BIG_TURSO_URL) and the fault-injecting proxy in front of the former (NETEM_URL).
+// (BIG_TURSO_URL) and the fault-injecting proxy in front of the former (NETEM_URL), and for the
+// partial suite a tursodb and a dev primary of its own (PARTIAL_TURSO_URL, PARTIAL_PRIMARY_URL).
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-const names = ["PRIMARY_URL", "TURSO_URL", "BIG_PRIMARY_URL", "BIG_TURSO_URL", "NETEM_URL"];
+const names = [
+  "PRIMARY_URL",
+  "TURSO_URL",
+  "BIG_PRIMARY_URL",
+  "BIG_TURSO_URL",
+  "NETEM_URL",
+  "PARTIAL_TURSO_URL",
+  "PARTIAL_PRIMARY_URL",
+];
 const bindings = Object.fromEntries(names.map((n) => [n, process.env[n]]));
 const missing = names.filter((n) => !bindings[n]);
 if (missing.length > 0) {

@@ -167,7 +167,11 @@ impl Engine {
                 };
                 pull_updates::fetch_pages(&io, revision, &wanted).await
             }
-            PageSource::Snapshot { tier, manifest } => from_chunks(tier, manifest, &wanted).await,
+            // A chunk brings all its pages; only the planned ones are kept, so a fetch does not
+            // push out more of what the replica holds than a segment would.
+            PageSource::Snapshot { tier, manifest } => from_chunks(tier, manifest, &wanted)
+                .await
+                .map(|pages| pages.into_iter().filter(|(p, _)| wanted.contains(p)).collect()),
         };
         let counters = io.counters();
         {
