@@ -211,10 +211,12 @@ export function edgeSuite(test: Register, context: () => EdgeContext): void {
     await client.execute("SELECT 1");
     clock.advance(250);
     const s = stats(client);
-    assertEquals(Object.keys(s).sort(), ["bootstrap", "confirmedAt", "lagMs", "memoryBudgetBytes", "memoryBytes", "position", "protocol", "pulled", "reads", "remoteReads", "snapshots", "syncs", "wasmMemoryBytes"]);
+    assertEquals(Object.keys(s).sort(), ["bootstrap", "confirmedAt", "isolateBudgetBytes", "isolateMemoryBytes", "lagMs", "memoryBudgetBytes", "memoryBytes", "partial", "position", "protocol", "pulled", "reads", "remoteReads", "snapshots", "syncs", "wasmMemoryBytes"]);
+    assertEquals(s.partial.mode, "off");
+    assert(s.isolateMemoryBytes >= s.memoryBytes && s.isolateBudgetBytes === 64 * 1024 * 1024, JSON.stringify(s));
     assertEquals([s.protocol, s.lagMs, s.remoteReads, s.reads.local, s.syncs.started], ["sqld", 250, null, 1, 1]);
     assert(s.pulled.bytes > 0 && s.pulled.roundTrips >= 2 && s.wasmMemoryBytes >= s.memoryBytes, JSON.stringify(s));
-    assertEquals(Object.keys(s.reads.remoteBy).sort(), ["bookmark", "cold", "fallback", "overBudget", "pinned", "stale"]);
+    assertEquals(Object.keys(s.reads.remoteBy).sort(), ["bookmark", "cold", "fallback", "overBudget", "pageSource", "pinned", "stale", "workingSet"]);
     assert(/^replica;dur=[0-9.]+, replica-lag;dur=0$/.test(client.serverTiming()), client.serverTiming());
     client.close();
   });
