@@ -5,7 +5,7 @@
 // @libsql/client/web's first (remote) read. Answers when the first read has returned (local for
 // the replica modes), with the client's stats.
 import { createClient as createWeb } from "@libsql/client/web";
-import { createClient } from "../../dist/init/workerd.js";
+import { configure, createClient } from "../../dist/init/workerd.js";
 
 interface Env {
   PRIMARY: string;
@@ -38,6 +38,7 @@ export default {
       return Response.json({ mode });
     }
     const background: Promise<unknown>[] = [];
+    configure({ memoryBudgetBytes: 100 << 20 });
     const client = createClient({
       url: "file:bench.db",
       syncUrl: env.PRIMARY,
