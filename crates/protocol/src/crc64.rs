@@ -9,8 +9,10 @@
 /// Reflected polynomial of CRC-64/GO-ISO.
 const POLY_REFLECTED: u64 = 0xD800_0000_0000_0000;
 
-/// The byte-wise lookup table, built at compile time.
-const TABLE: [u64; 256] = build_table();
+/// The byte-wise lookup table, built at compile time. A `static`, not a `const`: unoptimised
+/// builds copy a `const` array (2 KB) onto the stack at every indexing, i.e. for every byte hashed,
+/// which made this function most of the dev primary's CPU time in debug builds.
+static TABLE: [u64; 256] = build_table();
 
 const fn build_table() -> [u64; 256] {
     let mut table = [0u64; 256];
