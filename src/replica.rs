@@ -45,8 +45,9 @@ use vfs::{lock, SharedStore};
 /// Default memory budget: 64 MiB of pages, half of a Worker isolate's 128 MB.
 pub const DEFAULT_MEMORY_BUDGET: u64 = 64 << 20;
 
-/// SQLite's page cache of a partial replica's connection, in KiB (16 pages of 4 KiB).
-pub const PARTIAL_CACHE_KIB: u32 = 64;
+/// SQLite's page cache of a partial replica's connection, in KiB (4 pages of 4 KiB: the store holds
+/// the pages; this only spares copies of the pages a statement keeps pinned).
+pub const PARTIAL_CACHE_KIB: u32 = 16;
 
 /// How a replica is set up.
 #[derive(Debug, Clone)]
