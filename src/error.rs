@@ -136,6 +136,15 @@ pub enum Error {
         /// The first frame whose checksum failed.
         frame_no: u64,
     },
+    /// A result value could not be converted to the Rust type asked for (`row.get`, `rows_as`,
+    /// serde), or the column asked for is not in the result.
+    #[error("column {column}: {message}")]
+    Decode {
+        /// The column's name (or index) the conversion was for; empty for the row as a whole.
+        column: String,
+        /// What did not fit.
+        message: String,
+    },
 }
 
 /// Result with the crate's error.
@@ -166,6 +175,7 @@ impl Error {
             Error::ChecksumMismatch { .. } => "SYNC_CHECKSUM_MISMATCH",
             Error::ResponseTooLarge { .. } => "RESPONSE_TOO_LARGE",
             Error::BookmarkInvalid { .. } => "BOOKMARK_INVALID",
+            Error::Decode { .. } => "ROW_DECODE",
             Error::Server { code, .. } => code,
             Error::Batch { source, .. } => source.code(),
             Error::Config { code, .. } | Error::Closed { code, .. } => code,
