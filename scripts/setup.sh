@@ -3,6 +3,7 @@
 #   - clang + llvm (sqlite-wasm-rs compiles SQLite for wasm32 with clang; gcc cannot)
 #   - the wasm32-unknown-unknown Rust target
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock (it provides the test runner)
+#   - worker-build 0.8.7 (builds the example Rust Worker, examples/rust-worker)
 #   - npm dependencies from package-lock.json: a Node 22 for wrangler/vitest, wrangler, vitest, deno,
 #     tursodb, binaryen's wasm-opt (apt's binaryen 108 breaks the externref table), the clients
 #     the comparison tests run against
@@ -41,6 +42,15 @@ if [ "$have" != "$want" ]; then
   say "installing wasm-bindgen-cli $want (had '${have:-none}'); this takes a few minutes"
   # No --locked: the CLI's own lock file can name versions the registry index lacks (toolchain.md).
   cargo install wasm-bindgen-cli --version "$want" --quiet
+fi
+
+# 3b. worker-build, pinned to the workers-rs version the `worker` feature uses. It would download
+# wasm-bindgen, wasm-opt and esbuild at build time; tests/rust-worker/build.sh points it at the
+# ones installed here and by npm instead.
+worker_build=0.8.7
+if [ "$(worker-build --version 2>/dev/null || true)" != "$worker_build" ]; then
+  say "installing worker-build $worker_build; this takes a few minutes"
+  cargo install worker-build --version "$worker_build" --locked --quiet
 fi
 
 # 4. npm dependencies, exactly as locked. Re-run only when package-lock.json changed.

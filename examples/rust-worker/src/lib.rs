@@ -1,7 +1,8 @@
 //! The example Rust Worker: one libsql-edge client per isolate (a `thread_local!` `OnceCell`,
 //! created on the first request, so nothing runs at module load). Reads are served from the
 //! in-memory replica; writes go to the primary and are read back at once (read-your-writes).
-//! `PRIMARY_URL` and `SYNC_INTERVAL` come from the environment (wrangler.toml [vars]).
+//! `PRIMARY_URL`, `SYNC_INTERVAL` (seconds) and `TIMEOUT_MS` (per call, optional) come from the
+//! environment (wrangler.toml [vars]).
 //!
 //!   GET  /                      what this Worker does, with curl lines
 //!   GET  /query?sql=SELECT...   a statement (read-only ones run on the replica)
@@ -20,7 +21,8 @@ use libsql_edge::named_params;
 use libsql_edge::worker::{Client, ClientConfig, ResultSet, Session};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
-use worker::{event, Context, Env, Headers, Method, Request, Response, Url};
+use worker::url::form_urlencoded;
+use worker::{event, Context, Env, Headers, Method, Request, Response};
 
 const BOOKMARK_HEADER: &str = "x-libsql-bookmark";
 
@@ -55,14 +57,19 @@ fn client(env: &Env) -> Result<Client> {
         if let Some(client) = cell.get() {
             return Ok(client.clone());
         }
-        let interval = match env.var("SYNC_INTERVAL") {
-            Ok(v) => v.to_string().parse().map_err(|_| Failure::BadRequest("SYNC_INTERVAL is not a number".into()))?,
-            Err(_) => 5.0,
+        let number = |name: &str| match env.var(name) {
+            Ok(v) => v
+                .to_string()
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| Failure::BadRequest(format!("{name} is not a number"))),
+            Err(_) => Ok(None),
         };
         let config = ClientConfig {
             url: "file:example.db".into(),
             sync_url: Some(env.var("PRIMARY_URL")?.to_string()),
-            sync_interval_s: Some(interval),
+            sync_interval_s: Some(number("SYNC_INTERVAL")?.unwrap_or(5.0)),
+            timeout_ms: number("TIMEOUT_MS")?.map(|ms| ms as u32),
             ..Default::default()
         };
         let client = Client::open(config)?;
@@ -115,8 +122,37 @@ fn stats_json(client: &Client) -> Json {
     })
 }
 
-fn help(url: &Url) -> Result<Response> {
-    let origin = url.origin().ascii_serialization();
+/// The request's URL: path and query pairs. Read without `Url::parse` (`req.url()`), which would
+/// link the `url` crate's IDNA code and tables (155 KB of wasm, 68 KB gzipped) for nothing needed here.
+struct Target {
+    origin: String,
+    path: String,
+    query: Vec<(String, String)>,
+}
+
+impl Target {
+    fn of(req: &Request) -> Target {
+        let full = req.inner().url();
+        let query = full.split_once('?').map_or("", |(_, q)| q.split('#').next().unwrap_or(""));
+        let path = req.path();
+        let origin = full.find(path.as_str()).map_or(full.as_str(), |at| &full[..at]).to_string();
+        Target { origin, path, query: form_urlencoded::parse(query.as_bytes()).into_owned().collect() }
+    }
+
+    fn param(&self, name: &str) -> Option<String> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    fn int_param(&self, name: &str, default: u32, max: u32) -> Result<u32> {
+        match self.param(name) {
+            None => Ok(default),
+            Some(v) => v.parse().ok().filter(|n| *n <= max).ok_or_else(|| Failure::BadRequest(format!("bad {name}"))),
+        }
+    }
+}
+
+fn help(url: &Target) -> Result<Response> {
+    let origin = &url.origin;
     let text = format!(
         "libsql-edge example Rust Worker: reads from an in-memory replica, writes to the primary.\n\n\
          curl '{origin}/query?sql=SELECT%20*%20FROM%20notes'\n\
@@ -128,23 +164,12 @@ fn help(url: &Url) -> Result<Response> {
     Ok(Response::ok(text)?)
 }
 
-fn param(url: &Url, name: &str) -> Option<String> {
-    url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
-}
-
-fn int_param(url: &Url, name: &str, default: u32, max: u32) -> Result<u32> {
-    match param(url, name) {
-        None => Ok(default),
-        Some(v) => v.parse().ok().filter(|n| *n <= max).ok_or_else(|| Failure::BadRequest(format!("bad {name}"))),
-    }
-}
-
 /// `n` point selects (after `warm` untimed ones) on the benchmark table, each on its own await,
 /// the loop timed with the Worker's clock: what benches/rust-worker compares with the JS package.
-async fn bench(db: &Session, url: &Url) -> Result<Json> {
-    let n = int_param(url, "n", 2000, 100_000)?;
-    let warm = int_param(url, "warm", 200, 100_000)?;
-    let rows = int_param(url, "rows", 1, 1_000_000_000)?.max(1);
+async fn bench(db: &Session, url: &Target) -> Result<Json> {
+    let n = url.int_param("n", 2000, 100_000)?;
+    let warm = url.int_param("warm", 200, 100_000)?;
+    let rows = url.int_param("rows", 1, 1_000_000_000)?.max(1);
     // The same deterministic walk over the ids as benches/workerd/worker.ts.
     let id = |i: u32| 1 + ((u64::from(i) * 7919 + 13) % u64::from(rows)) as i64;
     let sql = "SELECT id, k, name, val FROM bench WHERE id = ?";
@@ -164,8 +189,8 @@ async fn bench(db: &Session, url: &Url) -> Result<Json> {
     Ok(json!({ "n": n, "loopMs": loop_ms, "mean": if n > 0 { loop_ms / f64::from(n) } else { 0.0 } }))
 }
 
-async fn route(req: &mut Request, url: &Url, client: &Client, db: &Session) -> Result<Response> {
-    match (req.method(), url.path()) {
+async fn route(req: &mut Request, url: &Target, client: &Client, db: &Session) -> Result<Response> {
+    match (req.method(), url.path.as_str()) {
         (_, "/") => help(url),
         (_, "/sync") => {
             let s = db.sync().await?;
@@ -181,7 +206,7 @@ async fn route(req: &mut Request, url: &Url, client: &Client, db: &Session) -> R
             Ok(Response::from_json(&body)?)
         }
         (_, "/query") => {
-            let sql = param(url, "sql").unwrap_or_else(|| "SELECT 1".into());
+            let sql = url.param("sql").unwrap_or_else(|| "SELECT 1".into());
             let rs = db.execute(&sql, ()).await?;
             let mut body = result_json(&rs)?;
             body["replica"] = replica_json(client);
@@ -198,7 +223,7 @@ async fn route(req: &mut Request, url: &Url, client: &Client, db: &Session) -> R
             Ok(Response::from_json(&body)?)
         }
         (_, "/notes") => {
-            let rs = match param(url, "id") {
+            let rs = match url.param("id") {
                 Some(id) => {
                     let id: i64 = id.parse().map_err(|_| Failure::BadRequest("bad id".into()))?;
                     let sql = "SELECT id, body, created_at FROM notes WHERE id = :id";
@@ -226,7 +251,7 @@ fn error_response(failure: Failure) -> worker::Result<Response> {
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
-    let url = req.url()?;
+    let url = Target::of(&req);
     let client = match client(&env) {
         Ok(client) => client,
         Err(failure) => return error_response(failure),
@@ -249,7 +274,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> worker::Result<Respo
             if let Some(bookmark) = bookmark {
                 headers.set(BOOKMARK_HEADER, &bookmark)?;
             }
-            let response = if url.path() == "/" { response } else { response.with_headers(headers) };
+            let response = if url.path == "/" { response } else { response.with_headers(headers) };
             Ok(response)
         }
         Err(failure) => error_response(failure),

@@ -1,0 +1,191 @@
+// The example Rust Worker (examples/rust-worker, built by build.sh) inside plain workerd, against
+// the dev primary (PRIMARY_URL, seeded with examples/demo.sql) and the real tursodb --sync-server
+// (TURSO_URL); run through tests/rust-worker/run.sh. One workerd process serves five isolates:
+//   sqld, sqld2   two replicas of the dev primary (bookmarks travel from one to the other)
+//   turso         a replica of tursodb (Turso Sync /pull-updates)
+//   cold          a replica of the dev primary whose first read is served while it is cold
+//   stalled       a replica of a server that accepts connections and never answers (deadlines)
+// The sync interval is an hour, so nothing syncs unless a test asks for it: a stale read before
+// sync() proves reads are local, whatever the machine's speed. Nothing here measures time.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { pipeline, root } from "../../benches/lib/harness.mjs";
+import { serve } from "./workerd.mjs";
+
+const PRIMARY_URL = process.env.PRIMARY_URL;
+const TURSO_URL = process.env.TURSO_URL;
+if (!PRIMARY_URL || !TURSO_URL) throw new Error("PRIMARY_URL / TURSO_URL are not set: run tests/rust-worker/run.sh");
+
+const work = mkdtempSync(join(tmpdir(), "rust-worker-"));
+let workerd;
+let stalled;
+const urls = {};
+
+before(async () => {
+  // A server that accepts and never answers: every request to it can only end by its deadline.
+  stalled = createServer(() => {});
+  await new Promise((resolve) => stalled.listen(0, "127.0.0.1", resolve));
+  const bundle = { dir: join(root, "examples/rust-worker/build"), entry: "index.js" };
+  const replica = (name, url, extra = {}) => ({ name, ...bundle, bindings: { PRIMARY_URL: url, SYNC_INTERVAL: "3600", ...extra } });
+  workerd = await serve(
+    [
+      replica("sqld", PRIMARY_URL),
+      replica("sqld2", PRIMARY_URL),
+      replica("turso", TURSO_URL),
+      replica("cold", PRIMARY_URL),
+      replica("stalled", `http://127.0.0.1:${stalled.address().port}`, { TIMEOUT_MS: "300" }),
+    ],
+    work,
+  );
+  Object.assign(urls, workerd.urls);
+});
+
+after(async () => {
+  await workerd?.stop();
+  stalled?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** One request to a Worker: {status, body, headers}. */
+async function call(worker, path, { method = "GET", body, headers = {} } = {}) {
+  const res = await fetch(urls[worker] + path, { method, body, headers });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${worker} ${path}: ${res.status} not JSON: ${text.slice(0, 300)}`);
+  }
+  return { status: res.status, body: json, headers: res.headers };
+}
+
+async function ok(worker, path, opts) {
+  const r = await call(worker, path, opts);
+  assert.equal(r.status, 200, `${worker} ${path}: ${JSON.stringify(r.body)}`);
+  return r;
+}
+
+const query = (worker, sql, headers) => ok(worker, `/query?sql=${encodeURIComponent(sql)}`, { headers });
+const write = (worker, sql) => ok(worker, "/write", { method: "POST", body: sql });
+const servedBy = (r) => r.headers.get("server-timing")?.split(";")[0];
+
+/** A write by another client, straight to the primary's Hrana endpoint. */
+const writers = {
+  sqld: (sql) => pipeline(PRIMARY_URL, [sql]),
+  turso: (sql) => pipeline(TURSO_URL, [sql], { close: false }),
+};
+
+for (const [worker, protocol] of [
+  ["sqld", "sqld"],
+  ["turso", "pull-updates"],
+]) {
+  describe(`${worker}: ${protocol}`, () => {
+    const t = `rw_${worker}_${Math.random().toString(36).slice(2, 8)}`;
+
+    it("reads are local: another writer's row appears only after sync()", async () => {
+      await writers[worker](`CREATE TABLE ${t} (id INTEGER PRIMARY KEY, name TEXT UNIQUE)`);
+      await writers[worker](`INSERT INTO ${t}(name) VALUES ('a')`);
+      const synced = await ok(worker, "/sync");
+      assert.equal(synced.body.protocol, protocol);
+      assert.ok(synced.body.replica.position, JSON.stringify(synced.body));
+
+      const first = await query(worker, `SELECT id, name FROM ${t}`);
+      assert.deepEqual(first.body.columns, ["id", "name"]);
+      assert.deepEqual(first.body.rows, [[1, "a"]]);
+      assert.equal(servedBy(first), "replica");
+
+      await writers[worker](`INSERT INTO ${t}(name) VALUES ('b')`);
+      const stale = await query(worker, `SELECT count(*) AS n FROM ${t}`);
+      assert.deepEqual(stale.body.rows, [[1]], "the replica does not have the second writer's row before sync()");
+      assert.equal(servedBy(stale), "replica");
+
+      const again = await ok(worker, "/sync");
+      assert.ok(again.body.framesSynced > 0, JSON.stringify(again.body));
+      assert.deepEqual((await query(worker, `SELECT count(*) FROM ${t}`)).body.rows, [[2]]);
+
+      const stats = (await ok(worker, "/stats")).body;
+      assert.equal(stats.protocol, protocol);
+      assert.ok(stats.reads.local >= 3, JSON.stringify(stats.reads));
+      assert.ok(stats.memoryBytes > 0 && stats.wasmMemoryBytes >= stats.memoryBytes, JSON.stringify(stats));
+    });
+
+    it("writes are forwarded to the primary and read back from the replica at once", async () => {
+      const w = await write(worker, `INSERT INTO ${t}(name) VALUES ('c')`);
+      assert.equal(w.body.rowsAffected, 1);
+      assert.equal(w.body.lastInsertRowid, 3);
+      // The primary has it (a read straight from the primary, not through the Worker).
+      const [onPrimary] = await writers[worker](`SELECT name FROM ${t} WHERE id = 3`);
+      assert.deepEqual(onPrimary.rows.map((r) => r[0].value), ["c"]);
+      // Read-your-writes: the replica caught up before the write returned.
+      const back = await query(worker, `SELECT name FROM ${t} WHERE id = 3`);
+      assert.deepEqual(back.body.rows, [["c"]]);
+      assert.equal(servedBy(back), "replica");
+    });
+
+    it("errors carry the JS package's codes", async () => {
+      const dup = await call(worker, "/write", { method: "POST", body: `INSERT INTO ${t}(name) VALUES ('a')` });
+      assert.equal(dup.status, 500);
+      assert.equal(dup.body.error.code, "SQLITE_CONSTRAINT", JSON.stringify(dup.body));
+      const local = await call(worker, `/query?sql=${encodeURIComponent(`SELECT abs(-9223372036854775807 - 1) FROM ${t}`)}`);
+      assert.equal(local.body.error.code, "SQLITE_ERROR", JSON.stringify(local.body));
+      const bookmark = await call(worker, "/query?sql=SELECT%201", { headers: { "x-libsql-bookmark": "lb1.nonsense" } });
+      assert.equal(bookmark.body.error.code, "BOOKMARK_INVALID", JSON.stringify(bookmark.body));
+    });
+  });
+}
+
+describe("sessions and bookmarks", () => {
+  it("a bookmark from one isolate's write makes another isolate's stale replica catch up", async () => {
+    const t = `rw_bm_${Math.random().toString(36).slice(2, 8)}`;
+    await writers.sqld(`CREATE TABLE ${t} (id INTEGER PRIMARY KEY, v TEXT)`);
+    await ok("sqld", "/sync");
+    await ok("sqld2", "/sync");
+    const w = await write("sqld2", `INSERT INTO ${t}(v) VALUES ('from sqld2')`);
+    const bookmark = w.headers.get("x-libsql-bookmark");
+    assert.match(bookmark ?? "", /^lb1\./);
+    // Without the bookmark the other isolate's replica is stale; with it, the read sees the write.
+    assert.deepEqual((await query("sqld", `SELECT count(*) FROM ${t}`)).body.rows, [[0]]);
+    const seen = await query("sqld", `SELECT v FROM ${t}`, { "x-libsql-bookmark": bookmark });
+    assert.deepEqual(seen.body.rows, [["from sqld2"]]);
+    assert.match(seen.headers.get("x-libsql-bookmark") ?? "", /^lb1\./);
+  });
+
+  it("typed rows: /notes reads the seeded table into structs, with named parameters", async () => {
+    const notes = (await ok("sqld", "/notes")).body;
+    assert.ok(notes.length >= 3, JSON.stringify(notes));
+    assert.equal(notes[0].id, 1);
+    assert.equal(notes[0].body, "reads are served from the replica inside the Worker");
+    assert.equal(typeof notes[0].created_at, "string");
+    assert.deepEqual((await ok("sqld", "/notes?id=2")).body.map((n) => n.id), [2]);
+  });
+});
+
+describe("background work and deadlines", () => {
+  it("a cold replica answers from the primary and bootstraps in the request's waitUntil", async () => {
+    const first = await query("cold", "SELECT count(*) FROM notes");
+    assert.match(first.headers.get("server-timing") ?? "", /^primary;desc="cold";/);
+    assert.ok(first.body.rows[0][0] >= 3);
+    // /stats starts no sync: the position can only appear if the bootstrap the first request
+    // handed to ctx.waitUntil ran on after its response.
+    let stats;
+    for (let i = 0; i < 500; i++) {
+      stats = (await ok("cold", "/stats")).body;
+      if (stats.position !== null) break;
+      await sleep(20);
+    }
+    assert.ok(stats.position !== null, `no bootstrap after the response: ${JSON.stringify(stats)}`);
+    assert.equal(stats.syncs.started, 1);
+    assert.equal(servedBy(await query("cold", "SELECT count(*) FROM notes")), "replica");
+  });
+
+  it("a primary that never answers fails the call at its deadline with SYNC_TIMEOUT", async () => {
+    const r = await call("stalled", "/sync");
+    assert.equal(r.status, 500);
+    assert.equal(r.body.error.code, "SYNC_TIMEOUT", JSON.stringify(r.body));
+  });
+});
