@@ -12,3 +12,4 @@ npm run --silent test:workerd
 npm run --silent test:deno
 npm run --silent test:compat
 npm run --silent test:package
+npm run --silent test:rust-worker

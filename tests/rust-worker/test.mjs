@@ -1,9 +1,10 @@
 // The example Rust Worker (examples/rust-worker, built by build.sh) inside plain workerd, against
 // the dev primary (PRIMARY_URL, seeded with examples/demo.sql) and the real tursodb --sync-server
 // (TURSO_URL); run through tests/rust-worker/run.sh. One workerd process serves five isolates:
-//   sqld, sqld2   two replicas of the dev primary (bookmarks travel from one to the other)
+//   dev, dev2     two replicas of the dev primary, protocol detected (Turso HTTP sync); bookmarks
+//                 travel from one to the other
 //   turso         a replica of tursodb (Turso Sync /pull-updates)
-//   cold          a replica of the dev primary whose first read is served while it is cold
+//   cold          a replica of the dev primary over sqld gRPC, whose first read comes while it is cold
 //   stalled       a replica of a server that accepts connections and never answers (deadlines)
 // The sync interval is an hour, so nothing syncs unless a test asks for it: a stale read before
 // sync() proves reads are local, whatever the machine's speed. Nothing here measures time.
@@ -34,10 +35,10 @@ before(async () => {
   const replica = (name, url, extra = {}) => ({ name, ...bundle, bindings: { PRIMARY_URL: url, SYNC_INTERVAL: "3600", ...extra } });
   workerd = await serve(
     [
-      replica("sqld", PRIMARY_URL),
-      replica("sqld2", PRIMARY_URL),
+      replica("dev", PRIMARY_URL),
+      replica("dev2", PRIMARY_URL),
       replica("turso", TURSO_URL),
-      replica("cold", PRIMARY_URL),
+      replica("cold", PRIMARY_URL, { SYNC_PROTOCOL: "sqld" }),
       replica("stalled", `http://127.0.0.1:${stalled.address().port}`, { TIMEOUT_MS: "300" }),
     ],
     work,
@@ -76,13 +77,15 @@ const servedBy = (r) => r.headers.get("server-timing")?.split(";")[0];
 
 /** A write by another client, straight to the primary's Hrana endpoint. */
 const writers = {
-  sqld: (sql) => pipeline(PRIMARY_URL, [sql]),
+  dev: (sql) => pipeline(PRIMARY_URL, [sql]),
   turso: (sql) => pipeline(TURSO_URL, [sql], { close: false }),
 };
 
-for (const [worker, protocol] of [
-  ["sqld", "sqld"],
-  ["turso", "pull-updates"],
+// `constraint`: the code each server gives a UNIQUE violation, passed through as @libsql/client
+// does; `counts`: whether the server reports rowsAffected / lastInsertRowid (tursodb 0.7.0 does not).
+for (const { worker, protocol, constraint, counts } of [
+  { worker: "dev", protocol: "http-sync", constraint: "SQLITE_CONSTRAINT", counts: true },
+  { worker: "turso", protocol: "pull-updates", constraint: "EXECUTE_ERROR", counts: false },
 ]) {
   describe(`${worker}: ${protocol}`, () => {
     const t = `rw_${worker}_${Math.random().toString(36).slice(2, 8)}`;
@@ -116,8 +119,7 @@ for (const [worker, protocol] of [
 
     it("writes are forwarded to the primary and read back from the replica at once", async () => {
       const w = await write(worker, `INSERT INTO ${t}(name) VALUES ('c')`);
-      assert.equal(w.body.rowsAffected, 1);
-      assert.equal(w.body.lastInsertRowid, 3);
+      if (counts) assert.deepEqual([w.body.rowsAffected, w.body.lastInsertRowid], [1, 3]);
       // The primary has it (a read straight from the primary, not through the Worker).
       const [onPrimary] = await writers[worker](`SELECT name FROM ${t} WHERE id = 3`);
       assert.deepEqual(onPrimary.rows.map((r) => r[0].value), ["c"]);
@@ -130,7 +132,7 @@ for (const [worker, protocol] of [
     it("errors carry the JS package's codes", async () => {
       const dup = await call(worker, "/write", { method: "POST", body: `INSERT INTO ${t}(name) VALUES ('a')` });
       assert.equal(dup.status, 500);
-      assert.equal(dup.body.error.code, "SQLITE_CONSTRAINT", JSON.stringify(dup.body));
+      assert.equal(dup.body.error.code, constraint, JSON.stringify(dup.body));
       const local = await call(worker, `/query?sql=${encodeURIComponent(`SELECT abs(-9223372036854775807 - 1) FROM ${t}`)}`);
       assert.equal(local.body.error.code, "SQLITE_ERROR", JSON.stringify(local.body));
       const bookmark = await call(worker, "/query?sql=SELECT%201", { headers: { "x-libsql-bookmark": "lb1.nonsense" } });
@@ -142,26 +144,26 @@ for (const [worker, protocol] of [
 describe("sessions and bookmarks", () => {
   it("a bookmark from one isolate's write makes another isolate's stale replica catch up", async () => {
     const t = `rw_bm_${Math.random().toString(36).slice(2, 8)}`;
-    await writers.sqld(`CREATE TABLE ${t} (id INTEGER PRIMARY KEY, v TEXT)`);
-    await ok("sqld", "/sync");
-    await ok("sqld2", "/sync");
-    const w = await write("sqld2", `INSERT INTO ${t}(v) VALUES ('from sqld2')`);
+    await writers.dev(`CREATE TABLE ${t} (id INTEGER PRIMARY KEY, v TEXT)`);
+    await ok("dev", "/sync");
+    await ok("dev2", "/sync");
+    const w = await write("dev2", `INSERT INTO ${t}(v) VALUES ('from dev2')`);
     const bookmark = w.headers.get("x-libsql-bookmark");
     assert.match(bookmark ?? "", /^lb1\./);
     // Without the bookmark the other isolate's replica is stale; with it, the read sees the write.
-    assert.deepEqual((await query("sqld", `SELECT count(*) FROM ${t}`)).body.rows, [[0]]);
-    const seen = await query("sqld", `SELECT v FROM ${t}`, { "x-libsql-bookmark": bookmark });
-    assert.deepEqual(seen.body.rows, [["from sqld2"]]);
+    assert.deepEqual((await query("dev", `SELECT count(*) FROM ${t}`)).body.rows, [[0]]);
+    const seen = await query("dev", `SELECT v FROM ${t}`, { "x-libsql-bookmark": bookmark });
+    assert.deepEqual(seen.body.rows, [["from dev2"]]);
     assert.match(seen.headers.get("x-libsql-bookmark") ?? "", /^lb1\./);
   });
 
   it("typed rows: /notes reads the seeded table into structs, with named parameters", async () => {
-    const notes = (await ok("sqld", "/notes")).body;
+    const notes = (await ok("dev", "/notes")).body;
     assert.ok(notes.length >= 3, JSON.stringify(notes));
     assert.equal(notes[0].id, 1);
     assert.equal(notes[0].body, "reads are served from the replica inside the Worker");
     assert.equal(typeof notes[0].created_at, "string");
-    assert.deepEqual((await ok("sqld", "/notes?id=2")).body.map((n) => n.id), [2]);
+    assert.deepEqual((await ok("dev", "/notes?id=2")).body.map((n) => n.id), [2]);
   });
 });
 
@@ -180,6 +182,7 @@ describe("background work and deadlines", () => {
     }
     assert.ok(stats.position !== null, `no bootstrap after the response: ${JSON.stringify(stats)}`);
     assert.equal(stats.syncs.started, 1);
+    assert.equal(stats.protocol, "sqld");
     assert.equal(servedBy(await query("cold", "SELECT count(*) FROM notes")), "replica");
   });
 

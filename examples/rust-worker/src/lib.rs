@@ -1,7 +1,8 @@
 //! The example Rust Worker: one libsql-edge client per isolate (a `thread_local!` `OnceCell`,
 //! created on the first request, so nothing runs at module load). Reads are served from the
 //! in-memory replica; writes go to the primary and are read back at once (read-your-writes).
-//! `PRIMARY_URL`, `SYNC_INTERVAL` (seconds) and `TIMEOUT_MS` (per call, optional) come from the
+//! `PRIMARY_URL`, `SYNC_INTERVAL` (seconds), and optionally `TIMEOUT_MS` (per call) and
+//! `SYNC_PROTOCOL` (`sqld`, `http-sync`, `pull-updates`; detected when unset) come from the
 //! environment (wrangler.toml [vars]).
 //!
 //!   GET  /                      what this Worker does, with curl lines
@@ -70,6 +71,7 @@ fn client(env: &Env) -> Result<Client> {
             sync_url: Some(env.var("PRIMARY_URL")?.to_string()),
             sync_interval_s: Some(number("SYNC_INTERVAL")?.unwrap_or(5.0)),
             timeout_ms: number("TIMEOUT_MS")?.map(|ms| ms as u32),
+            sync_protocol: env.var("SYNC_PROTOCOL").ok().map(|v| v.to_string()),
             ..Default::default()
         };
         let client = Client::open(config)?;
