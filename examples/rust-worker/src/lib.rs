@@ -23,6 +23,7 @@ use libsql_edge::worker::{Client, ClientConfig, ResultSet, Session};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
 use worker::url::form_urlencoded;
+use worker::wasm_bindgen::JsCast;
 use worker::{event, Context, Env, Headers, Method, Request, Response};
 
 const BOOKMARK_HEADER: &str = "x-libsql-bookmark";
@@ -167,24 +168,28 @@ fn help(url: &Target) -> Result<Response> {
 }
 
 /// `n` point selects (after `warm` untimed ones) on the benchmark table, each on its own await,
-/// the loop timed with the Worker's clock: what benches/rust-worker compares with the JS package.
+/// the loop timed with the Worker's `performance.now()`: what benches/rust-worker compares with the
+/// JS package (benches/workerd/worker.ts `/loop` and `/q`, the same ids from `start` on).
 async fn bench(db: &Session, url: &Target) -> Result<Json> {
     let n = url.int_param("n", 2000, 100_000)?;
     let warm = url.int_param("warm", 200, 100_000)?;
     let rows = url.int_param("rows", 1, 1_000_000_000)?.max(1);
+    let start = url.int_param("start", 0, 1_000_000_000)?;
     // The same deterministic walk over the ids as benches/workerd/worker.ts.
-    let id = |i: u32| 1 + ((u64::from(i) * 7919 + 13) % u64::from(rows)) as i64;
+    let id = |i: u32| 1 + ((u64::from(start) + u64::from(i)) * 7919 + 13) % u64::from(rows);
     let sql = "SELECT id, k, name, val FROM bench WHERE id = ?";
     let mut found = 0;
     for i in 0..warm {
-        found += db.execute(sql, (id(i),)).await?.rows.len();
+        found += db.execute(sql, (id(i) as i64,)).await?.rows.len();
     }
-    let start = worker::Date::now().as_millis();
+    let clock = worker::js_sys::global().unchecked_into::<worker::web_sys::WorkerGlobalScope>().performance();
+    let now = || clock.as_ref().map_or(0.0, |p| p.now());
+    let loop_start = now();
     for i in 0..n {
-        let rs = db.execute(sql, (id(warm + i),)).await?;
-        found += rs.iter().map(|row| row.get::<i64>("id")).filter(|id| id.is_ok()).count();
+        let rs = db.execute(sql, (id(warm + i) as i64,)).await?;
+        found += rs.iter().filter(|row| row.get::<i64>("id").is_ok()).count();
     }
-    let loop_ms = (worker::Date::now().as_millis() - start) as f64;
+    let loop_ms = now() - loop_start;
     if found != (warm + n) as usize {
         return Err(Failure::BadRequest(format!("expected {} rows, found {found}", warm + n)));
     }
