@@ -11,6 +11,9 @@
 //!   GET  /sync                  pull from the primary now
 //!   GET  /stats                 where reads were served, lag, syncs, memory
 //!   GET  /notes[?id=N]          the demo table as typed rows (`rows_as::<Note>()`)
+//!   POST /batch?mode=write      body: JSON array of SQL; one atomic batch (`read`: on the replica)
+//!   POST /transaction?mode=write[&rollback=1]   body: JSON array of SQL, run in an interactive
+//!                               transaction, then committed (or rolled back); `read`: on the replica
 //!   GET  /bench?n=&rows=&warm=  n point selects on `bench` timed inside the Worker (benches/rust-worker)
 //!
 //! A request may send `x-libsql-bookmark` (from an earlier response) to read at least what that
@@ -19,7 +22,7 @@
 use std::cell::OnceCell;
 
 use libsql_edge::named_params;
-use libsql_edge::worker::{Client, ClientConfig, ResultSet, Session};
+use libsql_edge::worker::{statement, Client, ClientConfig, ResultSet, Session, TxMode};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value as Json};
 use worker::url::form_urlencoded;
@@ -154,6 +157,18 @@ impl Target {
     }
 }
 
+/// A JSON array of SQL texts from the request body.
+async fn sql_list(req: &mut Request) -> Result<Vec<String>> {
+    let body = req.text().await?;
+    serde_json::from_str(&body).map_err(|e| Failure::BadRequest(format!("body must be a JSON array of SQL: {e}")))
+}
+
+/// `?mode=write|read|deferred` (default `write`).
+fn mode(url: &Target) -> Result<TxMode> {
+    let name = url.param("mode").unwrap_or_else(|| "write".into());
+    TxMode::parse(&name).ok_or_else(|| Failure::BadRequest(format!("unknown mode {name:?}")))
+}
+
 fn help(url: &Target) -> Result<Response> {
     let origin = &url.origin;
     let text = format!(
@@ -241,6 +256,26 @@ async fn route(req: &mut Request, url: &Target, client: &Client, db: &Session) -
             let notes: Vec<Note> = rs.rows_as()?;
             Ok(Response::from_json(&notes)?)
         }
+        (Method::Post, "/batch") => {
+            let stmts: Vec<_> = sql_list(req).await?.into_iter().map(|sql| statement(sql, ())).collect();
+            let results = db.batch(&stmts, mode(url)?).await?;
+            let results = results.iter().map(result_json).collect::<Result<Vec<_>>>()?;
+            Ok(Response::from_json(&json!({ "results": results }))?)
+        }
+        (Method::Post, "/transaction") => {
+            let sqls = sql_list(req).await?;
+            let tx = db.transaction(mode(url)?).await?;
+            let mut results = Vec::new();
+            for sql in &sqls {
+                // On an error `tx` is dropped here: it rolls back in the background of this request.
+                results.push(result_json(&tx.execute(sql, ()).await?)?);
+            }
+            match url.param("rollback") {
+                Some(_) => tx.rollback().await?,
+                None => tx.commit().await?,
+            }
+            Ok(Response::from_json(&json!({ "results": results }))?)
+        }
         (_, "/stats") => Ok(Response::from_json(&stats_json(client))?),
         (_, "/bench") => Ok(Response::from_json(&bench(db, url).await?)?),
         _ => Ok(Response::from_json(&json!({ "error": { "message": "not found" } }))?.with_status(404)),
@@ -248,12 +283,20 @@ async fn route(req: &mut Request, url: &Target, client: &Client, db: &Session) -
 }
 
 fn error_response(failure: Failure) -> worker::Result<Response> {
-    let (status, code, message) = match failure {
-        Failure::Db(e) => (500, e.code().to_string(), e.to_string()),
-        Failure::Worker(e) => (500, "WORKER_ERROR".to_string(), e.to_string()),
-        Failure::BadRequest(m) => (400, "BAD_REQUEST".to_string(), m),
+    let (status, code, message, index) = match failure {
+        Failure::Db(e) => {
+            // A failed batch names its statement, as LibsqlBatchError's statementIndex.
+            let index = match &e {
+                libsql_edge::Error::Batch { statement_index, .. } => Some(*statement_index),
+                _ => None,
+            };
+            (500, e.code().to_string(), e.to_string(), index)
+        }
+        Failure::Worker(e) => (500, "WORKER_ERROR".to_string(), e.to_string(), None),
+        Failure::BadRequest(m) => (400, "BAD_REQUEST".to_string(), m, None),
     };
-    Ok(Response::from_json(&json!({ "error": { "code": code, "message": message } }))?.with_status(status))
+    let error = json!({ "code": code, "message": message, "statementIndex": index });
+    Ok(Response::from_json(&json!({ "error": error }))?.with_status(status))
 }
 
 #[event(fetch)]
