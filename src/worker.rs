@@ -37,7 +37,7 @@
 //!             sync_url: Some(env.var("PRIMARY_URL")?.to_string()),
 //!             ..Default::default()
 //!         };
-//!         let client = Client::open(config).map_err(|e| Error::RustError(e.to_string()))?;
+//!         let client = Client::open(config)?; // libsql_edge::Error converts into worker::Error
 //!         Ok(cell.get_or_init(|| client).clone())
 //!     })
 //! }
@@ -45,7 +45,7 @@
 //! #[event(fetch)]
 //! async fn fetch(_req: Request, env: Env, ctx: Context) -> Result<Response> {
 //!     let db = client(&env)?.session(&ctx);
-//!     let rs = db.execute("SELECT id, title FROM posts WHERE id = ?", (1,)).await?;  // local
+//!     let rs = db.execute("SELECT id, title FROM posts WHERE id = ?", (1,)).await?; // local
 //!     let posts: Vec<Post> = rs.rows_as()?;
 //!     Response::from_json(&posts)
 //! }
