@@ -436,6 +436,10 @@ impl Replica {
 fn open_connection(name: &str, config: &ReplicaConfig) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags_and_vfs(name, flags, vfs::VFS_NAME)?;
+    // No ATTACH: on this VFS another replica's name opens that replica, so a statement of one
+    // client could read another tenant's database in the same isolate.
+    // SAFETY: the handle is this open connection's; sqlite3_limit only sets a per-connection limit.
+    unsafe { rusqlite::ffi::sqlite3_limit(conn.handle(), rusqlite::ffi::SQLITE_LIMIT_ATTACHED, 0) };
     conn.execute_batch(&format!("PRAGMA cache_size = -{}; PRAGMA temp_store = MEMORY;", config.cache_size_kib))?;
     Ok(conn)
 }

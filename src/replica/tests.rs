@@ -382,4 +382,15 @@ fn bootstrap_owned_matches_bootstrap_and_checks_budget_first() {
     }
 }
 
+#[test]
+fn a_replica_cannot_attach_another_replica() {
+    let mut source = Source::new(4096);
+    let mut secret = replica();
+    secret.apply(source.commit("CREATE TABLE secret(v); INSERT INTO secret VALUES ('tenant a')")).unwrap();
+    let mut other = replica();
+    let err = other.query(&format!("ATTACH '{}' AS a", secret.name), &[]).unwrap_err();
+    assert_eq!(err.code(), "SQLITE_ERROR", "{err}");
+    assert!(other.query("SELECT v FROM a.secret", &[]).is_err());
+}
+
 mod partial;
