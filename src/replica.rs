@@ -104,14 +104,7 @@ impl Replica {
         let pool = config.pool.clone().unwrap_or_else(MemoryPool::isolate);
         let store: SharedStore = Arc::new(Mutex::new(PageStore::new(pool.clone())));
         pool.join(&store);
-        vfs::attach(&name, store.clone());
-        let conn = match open_connection(&name, &config) {
-            Ok(conn) => conn,
-            Err(e) => {
-                vfs::detach(&name);
-                return Err(e);
-            }
-        };
+        let conn = open_connection(&name, &config, &store)?;
         Ok(Replica { name, store, conn, config, queued: Vec::new(), schema_checked: Cell::new(false) })
     }
 
@@ -281,7 +274,7 @@ impl Replica {
             self.schema_checked.set(false);
             let replaced = lock(&self.store).install(p);
             if let Some(replaced) = replaced {
-                match open_connection(&self.name, &self.config) {
+                match open_connection(&self.name, &self.config, &self.store) {
                     Ok(conn) => self.conn = conn,
                     Err(e) => {
                         lock(&self.store).restore(replaced);
@@ -433,9 +426,14 @@ impl Replica {
     }
 }
 
-fn open_connection(name: &str, config: &ReplicaConfig) -> Result<Connection> {
+/// Opens the replica's connection. The store is offered to the VFS for this one open (the VFS
+/// takes it), so no other connection can open the file by name.
+fn open_connection(name: &str, config: &ReplicaConfig, store: &SharedStore) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags_and_vfs(name, flags, vfs::VFS_NAME)?;
+    vfs::attach(name, store.clone());
+    let conn = Connection::open_with_flags_and_vfs(name, flags, vfs::VFS_NAME);
+    vfs::detach(name);
+    let conn = conn?;
     // No ATTACH: on this VFS another replica's name opens that replica, so a statement of one
     // client could read another tenant's database in the same isolate.
     // SAFETY: the handle is this open connection's; sqlite3_limit only sets a per-connection limit.
@@ -444,8 +442,3 @@ fn open_connection(name: &str, config: &ReplicaConfig) -> Result<Connection> {
     Ok(conn)
 }
 
-impl Drop for Replica {
-    fn drop(&mut self) {
-        vfs::detach(&self.name);
-    }
-}
