@@ -17,7 +17,8 @@ import type {
 import { ResultSetImpl } from "@libsql/core/util";
 import { expand } from "./config.js";
 import type { WasmClient, WasmLocalClient } from "./wasm.js";
-import { generation, guard, guardSync, instanceFetch, wasm } from "./wasm.js";
+import { generation, guard, guardSync, instanceFetch, wasm, wasmBuffer } from "./wasm.js";
+import { unpack, type RawResult } from "./packed.js";
 import { LibsqlBatchError, LibsqlError, mapAsyncErrors, mapErrors } from "./errors.js";
 
 /** What both wasm clients offer (WasmLocalClient adds `local`). */
@@ -60,15 +61,6 @@ export interface SessionOptions {
   maxLag?: number;
   /** What a stale read does. */
   onStale?: "sync" | "primary" | "serve";
-}
-
-interface RawResult {
-  columns: string[];
-  columnTypes: string[];
-  rows: Value[][];
-  rowsAffected: number;
-  lastInsertRowid: bigint | undefined;
-  bookmark?: string | null;
 }
 
 /** A ResultSet with libsql-edge's `bookmark`: the position the call saw (not enumerable, so the
@@ -132,16 +124,31 @@ function intValue(v: Value, intMode: IntMode, local: boolean): Value {
   return n;
 }
 
+/** One reused descriptor: `{ value }` alone is non-writable, non-enumerable, non-configurable. */
+const hidden: PropertyDescriptor = { value: undefined };
+
+/** A row as @libsql/client builds it: hidden index properties and `length`, then one enumerable,
+ * writable, configurable property per column name (the first column of a repeated name wins).
+ * Built in that order with plain assignments for the names (same descriptors and key order as
+ * `Object.defineProperty` one by one, at a fraction of the cost). */
 function row(columns: string[], values: Value[], intMode: IntMode, local: boolean): Row {
   const r: Record<string | number, Value> = {};
-  Object.defineProperty(r, "length", { value: values.length });
-  for (let i = 0; i < values.length; i++) {
-    const value = intValue(values[i], intMode, local);
-    Object.defineProperty(r, i, { value });
+  const n = values.length;
+  const converted = new Array<Value>(n);
+  for (let i = 0; i < n; i++) converted[i] = intValue(values[i], intMode, local);
+  for (let i = 0; i < n; i++) {
+    hidden.value = converted[i];
+    Object.defineProperty(r, i, hidden);
+  }
+  hidden.value = n;
+  Object.defineProperty(r, "length", hidden);
+  hidden.value = undefined;
+  for (let i = 0; i < n; i++) {
     const name = columns[i];
-    if (name !== undefined && !Object.hasOwn(r, name)) {
-      Object.defineProperty(r, name, { value, enumerable: true, configurable: true, writable: true });
-    }
+    if (name === undefined || Object.hasOwn(r, name)) continue;
+    // `__proto__` would set the prototype through assignment.
+    if (name === "__proto__") Object.defineProperty(r, name, { value: converted[i], enumerable: true, configurable: true, writable: true });
+    else r[name] = converted[i];
   }
   return r as unknown as Row;
 }
@@ -272,7 +279,12 @@ class Reads {
   async execute(stmtOrSql: InStatement | string, args?: InArgs): Promise<EdgeResultSet> {
     const local = this.local;
     const stmt = statement(typeof stmtOrSql === "string" && args !== undefined ? { sql: stmtOrSql, args } : stmtOrSql, local);
-    const rs = resultSet(await this.handle.call<RawResult>((i) => (i as WasmClient).execute(stmt, this.options)), this.intMode, local);
+    // A read the replica can answer now comes back synchronously, packed; anything else (0) takes
+    // the async path. Rust decides which.
+    const inner = this.handle.get();
+    const ptr = mapErrors(() => guardSync(() => inner.executeLocal(stmt.sql, stmt.args, this.options)));
+    const raw = ptr !== 0 ? unpack(wasmBuffer(), ptr) : await this.handle.call<RawResult>((i) => (i as WasmClient).execute(stmt, this.options));
+    const rs = resultSet(raw, this.intMode, local);
     this.saw(rs);
     return rs;
   }

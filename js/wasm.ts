@@ -39,6 +39,18 @@ export function wasm(): typeof glue {
   return glue;
 }
 
+let memory: WebAssembly.Memory | undefined;
+let memoryOf = -1;
+
+/** The current buffer of the instance's linear memory (where packed results are left). */
+export function wasmBuffer(): ArrayBuffer {
+  if (memory === undefined || memoryOf !== generation) {
+    memory = wasm().wasmMemory() as WebAssembly.Memory;
+    memoryOf = generation;
+  }
+  return memory.buffer;
+}
+
 function isTrap(e: unknown): e is WebAssembly.RuntimeError {
   return e instanceof WebAssembly.RuntimeError;
 }

@@ -12,9 +12,16 @@ mod convert;
 mod fetch;
 mod local;
 mod open;
+mod packed;
 mod results;
 mod trap;
 
 pub use client::WasmClient;
 pub use fetch::FetchTransport;
 pub use local::WasmLocalClient;
+
+/// The instance's linear memory, where `executeLocal` leaves packed results for the shim.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> wasm_bindgen::JsValue {
+    wasm_bindgen::memory()
+}

@@ -27,12 +27,14 @@ import {
   emit,
   freePort,
   knob,
+  listKnob,
   mean,
   median,
   netemStats,
   networks,
   pct,
   pipeline,
+  root,
   start,
   startNetem,
   startPrimary,
@@ -58,6 +60,8 @@ const SHAPED_N = knob("BENCH_SHAPED_N", 100, 50_000);
 const SHAPED_HTTP_REQS = knob("BENCH_SHAPED_HTTP_REQS", 200, 20_000);
 const SHAPED_BATCH_REQS = knob("BENCH_SHAPED_BATCH_REQS", 5, 1_000);
 const NETS = networks();
+// Which parts run (all by default); e.g. BENCH_PARTS=loop for the in-Worker point-select loops only.
+const PARTS = new Set(listKnob("BENCH_PARTS", "cold,warm,loop,outside", ["cold", "warm", "loop", "outside"]));
 const WARM = 200;
 const COMMAND = "npm run bench:workerd";
 deadline("bench:workerd", 40);
@@ -137,6 +141,16 @@ async function firstResponse(w, path) {
   throw new Error(`workerd did not accept connections: ${w.child.stderrText()}`);
 }
 
+/** benches/reads/node-reads.mjs in a child Node process: per-round means of a point-select loop. */
+async function nodeReads(kind, url, rows) {
+  const child = start(process.execPath, [join(root, "benches/reads/node-reads.mjs"), kind, url, String(rows), String(Math.max(N, 5000)), String(Math.max(ROUNDS, 3))]);
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  const code = await new Promise((resolve) => child.once("exit", resolve));
+  if (code !== 0) throw new Error(`node-reads ${kind} exited ${code}: ${child.stderrText()}`);
+  return JSON.parse(out.trim().split("\n").pop());
+}
+
 async function get(base, path) {
   const res = await fetch(base + path);
   const body = await res.json();
@@ -178,7 +192,7 @@ async function measure(net, targets) {
     await firstResponse(w, "/ping").finally(() => stop(w.child));
   }
   const cold = Object.fromEntries(coldCases.map((c) => [c.key, { spawn: [], request: [], worker: [], create: [], body: null }]));
-  for (let run = 0; run < COLD_RUNS; run++) {
+  for (let run = 0; run < (PARTS.has("cold") ? COLD_RUNS : 0); run++) {
     for (const c of coldCases) {
       const w = await startWorkerd(configPath);
       try {
@@ -208,7 +222,7 @@ async function measure(net, targets) {
     // A new replica in this (now warm) isolate, bootstrapping again: the sync without isolate start
     // and wasm instantiation.
     const warmBoot = {};
-    for (let run = 0; run < COLD_RUNS; run++) {
+    for (let run = 0; run < (PARTS.has("warm") ? COLD_RUNS : 0); run++) {
       for (const db of ["1mb", "25mb"]) {
         for (const [key, path] of [
           [`edge-${db}-auto`, `/first?${q("edge", db, "&proto=auto&id=42&fresh=1")}`],
@@ -230,7 +244,7 @@ async function measure(net, targets) {
     // In the Worker: performance.now() around each await, rounds alternating between the clients.
     const inWorker = { edge: { times: [], means: [] }, web: { times: [], means: [] } };
     let clockStep;
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < (PARTS.has("loop") ? ROUNDS : 0); round++) {
       for (const kind of ["edge", "web"]) {
         const r = await get(w.base, `/loop?${q(kind, "1mb", `&proto=auto&n=${count.n[kind]}&warm=${shaped && kind === "web" ? 10 : WARM}`)}`);
         inWorker[kind].times.push(...r.times);
@@ -240,6 +254,15 @@ async function measure(net, targets) {
     }
     console.error("in-Worker loops done");
 
+    // The same point select in Node (loopback only): libsql-edge's wasm through the Node entry, and
+    // @libsql/client's native embedded replica (the libsql addon, replica in a file), in one
+    // process each, against the same primary.
+    const inNode = {};
+    if (PARTS.has("loop") && !shaped) {
+      for (const kind of ["edge", "native"]) inNode[kind] = await nodeReads(kind, targets["1mb"], sizes["1mb"]);
+      console.error("Node loops done");
+    }
+
     // Outside: whole HTTP requests timed by the driver; 1 query per request, and BATCH_N per request,
     // next to empty requests (n=0: routing and JSON only) in the same interleaved sequence.
     const outside = { empty: [], edge: [], web: [], batchEmpty: [], batchEdge: [], batchWeb: [] };
@@ -248,7 +271,8 @@ async function measure(net, targets) {
       await get(w.base, path);
       return performance.now() - t0;
     };
-    for (let i = 0; i < (shaped ? 5 : 50); i++) for (const k of ["edge", "web"]) await timed(`/q?${q(k, "1mb", `&n=1&start=${i}`)}`); // warm-up
+    if (!PARTS.has("outside")) count.httpReqs = count.batchReqs = 0;
+    for (let i = 0; i < (shaped ? 5 : 50) && count.httpReqs > 0; i++) for (const k of ["edge", "web"]) await timed(`/q?${q(k, "1mb", `&n=1&start=${i}`)}`); // warm-up
     for (let i = 0; i < count.httpReqs; i++) {
       outside.empty.push(await timed(`/q?${q("edge", "1mb", "&n=0")}`));
       outside.edge.push(await timed(`/q?${q("edge", "1mb", `&n=1&start=${i}`)}`));
@@ -260,7 +284,7 @@ async function measure(net, targets) {
       outside.batchWeb.push(await timed(`/q?${q("web", "1mb", `&n=${BATCH_N}&start=${i * BATCH_N}`)}`));
     }
     console.error("outside requests done");
-    Object.assign(steady, { inWorker, clockStep, outside, warmBoot, count });
+    Object.assign(steady, { inWorker, inNode, clockStep, outside, warmBoot, count });
   } finally {
     await stop(w.child);
   }
@@ -304,6 +328,12 @@ function table(net, result, dbs) {
   row(`outside, 1 query/request minus empty-request p50: p50`, fmt(edgeNet.p50), fmt(webNet.p50), ratio(webNet.p50, edgeNet.p50));
   row(`outside, 1 query/request minus empty-request p50: p99`, fmt(edgeNet.p99), fmt(webNet.p99), ratio(webNet.p99, edgeNet.p99));
   row(`outside, ${BATCH_N} queries/request, per query (${count.batchReqs} req)`, fmt(perQuery(outside.batchEdge)), fmt(perQuery(outside.batchWeb)), ratio(perQuery(outside.batchWeb), perQuery(outside.batchEdge)));
+  if (steady.inNode.edge) {
+    const ne = median(steady.inNode.edge.means);
+    const nn = median(steady.inNode.native.means);
+    line(`in Node, whole loop / n (median of ${steady.inNode.edge.rounds}x${steady.inNode.edge.n}): edge ${fmt(ne)}, @libsql/client native embedded replica ${fmt(nn)} (native/edge ${ratio(nn, ne)})`);
+    line(`  workerd edge (whole loop / n) vs Node native embedded replica: native/edge ${ratio(nn, e.mean)}`);
+  }
   line(`  empty request (routing + JSON, no query): p50 ${fmt(pct(outside.empty, 50))}, p99 ${fmt(pct(outside.empty, 99))}`);
   line(`  in-Worker clock: steps of ${fmt(clockStep)}; awaits that read 0: edge ${(e.zeroShare * 100).toFixed(1)}%, web ${(wb.zeroShare * 100).toFixed(1)}%`);
   line();
@@ -312,12 +342,13 @@ function table(net, result, dbs) {
   const ping = median(cold.ping.spawn);
   for (const c of coldCases) {
     const m = cold[c.key];
+    if (m.spawn.length === 0) continue;
     const extra = c.key === "ping" ? "" : c.key.startsWith("edge") ? `  (${mb(m.body.memoryBytes)} in replica, ${m.body.position})` : "";
     line(
       `${c.label.padEnd(52)} ${fmt(median(m.spawn)).padStart(11)} ${(c.key === "ping" ? "" : fmt(median(m.spawn) - ping)).padStart(11)} ${fmt(median(m.request)).padStart(11)} ${(m.worker.length ? fmt(median(m.worker)) : "").padStart(11)} ${(c.key.startsWith("edge") ? fmt(median(m.create)) : "").padStart(11)}${extra}`,
     );
   }
-  for (const db of ["1mb", "25mb"]) {
+  for (const db of PARTS.has("cold") ? ["1mb", "25mb"] : []) {
     const web = median(cold[`web-${db}`].spawn);
     line(
       `  ${db} (${mb(dbs[db].bytes)}) spawn->row, edge/web: ${ratio(median(cold[`edge-${db}-auto`].spawn), web)} (auto), ` +
@@ -331,9 +362,10 @@ function table(net, result, dbs) {
   line(`${"case".padEnd(52)} ${"request".padStart(11)} ${"in Worker".padStart(11)}`);
   for (const c of coldCases.filter((c) => c.key !== "ping")) {
     const m = warmBoot[c.key];
+    if (m === undefined) continue;
     line(`${c.label.padEnd(52)} ${fmt(median(m.request)).padStart(11)} ${fmt(median(m.worker)).padStart(11)}`);
   }
-  for (const db of ["1mb", "25mb"]) {
+  for (const db of PARTS.has("warm") ? ["1mb", "25mb"] : []) {
     const web = median(warmBoot[`web-${db}`].request);
     line(`  ${db} request, edge/web: ${ratio(median(warmBoot[`edge-${db}-auto`].request), web)} (auto), ${ratio(median(warmBoot[`edge-${db}-sqld`].request), web)} (sqld)`);
   }
@@ -369,6 +401,7 @@ function record(net, result, dbs, proxyStats) {
       ["edge", "web"].map((k) => [k, { loopMeanMs: steady.inWorker[k].means, p50Ms: pct(steady.inWorker[k].times, 50), p99Ms: pct(steady.inWorker[k].times, 99), n: steady.inWorker[k].times.length }]),
     ),
     clockStepMs: steady.clockStep,
+    inNode: Object.fromEntries(Object.entries(steady.inNode).map(([k, v]) => [k, { loopMeanMs: v.means, n: v.n }])),
     outsideMs: { edge: steady.outside.edge, web: steady.outside.web, empty: steady.outside.empty },
     batch: { n: BATCH_N, edgeMs: steady.outside.batchEdge, webMs: steady.outside.batchWeb, emptyMs: steady.outside.batchEmpty },
     proxy: proxyStats,

@@ -91,7 +91,7 @@ impl Client {
 
     /// `consistency` plus this client's own last write, which its reads must see
     /// (read-your-writes) until the replica covers it.
-    fn with_own_write(&self, consistency: &Consistency) -> Consistency {
+    pub(super) fn with_own_write(&self, consistency: &Consistency) -> Consistency {
         let Some(engine) = &self.engine else { return consistency.clone() };
         let mut own = self.own_write.borrow_mut();
         let pending = own.take().filter(|(b, at)| {

@@ -2,7 +2,7 @@
 //! runs the inline part (the first bootstrap, or a wait for another call's; a pull up to the head
 //! or to a bookmark) before answering `Local` or `Remote(reason)`.
 
-use super::policy::{Consistency, Route, Until, View};
+use super::policy::{Consistency, Decision, Route, Until, View};
 use super::{Engine, Reason};
 use crate::error::{Error, Result};
 use crate::protocol::Position;
@@ -25,6 +25,39 @@ impl Engine {
     /// contain (another `log_id`, a later generation than the primary's) is `BOOKMARK_INVALID`.
     pub async fn prepare_read(&self, transport: &dyn Transport, consistency: &Consistency) -> Result<Served> {
         let now = transport.now_ms();
+        let decision = self.decide(now, consistency);
+        if let Some(task) = decision.start {
+            self.start(task, now);
+        }
+        match decision.route {
+            Route::Local => Ok(Served::Local),
+            Route::Remote(reason) => Ok(Served::Remote(reason)),
+            Route::Bootstrap | Route::WaitForBootstrap => match self.bootstrap_or_wait(transport).await {
+                Ok(()) => Ok(Served::Local),
+                Err(Error::MemoryBudget { .. }) => Ok(Served::Remote(Reason::OverBudget)),
+                Err(e) => Err(e),
+            },
+            Route::PullFirst(until, reason) => self.pull_first(transport, until, reason).await,
+        }
+    }
+
+    /// `prepare_read` without I/O, for the synchronous fast path: `true` when the read is served by
+    /// the replica as it is now (the background work the decision names is started, as
+    /// `prepare_read` starts it), `false` when only `prepare_read` can answer (it then decides
+    /// again; nothing was started). The caller counts the read with `note_read` once it ran.
+    pub fn try_local(&self, now: f64, consistency: &Consistency) -> bool {
+        let decision = self.decide(now, consistency);
+        if decision.route != Route::Local {
+            return false;
+        }
+        if let Some(task) = decision.start {
+            self.start(task, now);
+        }
+        true
+    }
+
+    /// The policy's decision for a read asking for `consistency` at `now`.
+    fn decide(&self, now: f64, consistency: &Consistency) -> Decision {
         let position = self.position();
         // A bookmark the replica already covers asks for nothing more.
         let covered = match (&consistency.bookmark, &position) {
@@ -49,20 +82,7 @@ impl Engine {
             cold_start: self.settings.cold_start,
             consistency,
         };
-        let decision = view.decide(now);
-        if let Some(task) = decision.start {
-            self.start(task, now);
-        }
-        match decision.route {
-            Route::Local => Ok(Served::Local),
-            Route::Remote(reason) => Ok(Served::Remote(reason)),
-            Route::Bootstrap | Route::WaitForBootstrap => match self.bootstrap_or_wait(transport).await {
-                Ok(()) => Ok(Served::Local),
-                Err(Error::MemoryBudget { .. }) => Ok(Served::Remote(Reason::OverBudget)),
-                Err(e) => Err(e),
-            },
-            Route::PullFirst(until, reason) => self.pull_first(transport, until, reason).await,
-        }
+        view.decide(now)
     }
 
     /// Pulls inline before a local read: to the head, or until a bookmark is covered. A failed pull
