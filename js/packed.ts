@@ -38,25 +38,21 @@ export function unpack(buffer: ArrayBuffer, ptr: number): RawResult {
   const nrows = view.getUint32(8, true);
   const rowsAffected = view.getFloat64(12, true);
   const lastInsertRowid = bytes[20] === 1 ? view.getBigInt64(21, true) : undefined;
-  let at = 29;
-  const bookmarkLen = view.getUint32(at, true);
-  at += 4;
-  let bookmark: string | null = null;
-  if (bookmarkLen !== 0xffffffff) {
-    bookmark = text(bytes, at, bookmarkLen);
-    at += bookmarkLen;
+  // The column section (after the values): each column's name and declared type, then the bookmark.
+  let at = view.getUint32(29, true);
+  const columns = new Array<string>(ncols);
+  const columnTypes = new Array<string>(ncols);
+  for (let i = 0; i < ncols; i++) {
+    let len = view.getUint32(at, true);
+    columns[i] = text(bytes, at + 4, len);
+    at += 4 + len;
+    len = view.getUint32(at, true);
+    columnTypes[i] = text(bytes, at + 4, len);
+    at += 4 + len;
   }
-  const strings = (): string[] => {
-    const out = new Array<string>(ncols);
-    for (let i = 0; i < ncols; i++) {
-      const len = view.getUint32(at, true);
-      out[i] = text(bytes, at + 4, len);
-      at += 4 + len;
-    }
-    return out;
-  };
-  const columns = strings();
-  const columnTypes = strings();
+  const bookmarkLen = view.getUint32(at, true);
+  const bookmark = bookmarkLen === 0xffffffff ? null : text(bytes, at + 4, bookmarkLen);
+  at = 33;
   const rows = new Array<Value[]>(nrows);
   for (let r = 0; r < nrows; r++) {
     const values = new Array<Value>(ncols);

@@ -26,7 +26,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use committed::{CommittedPages, Page};
 pub use header::PATCHED_RANGES;
 pub use page_store::Shape;
-pub use rows::{Params, Rows};
+pub use rows::{Params, RowSink, Rows};
 
 use crate::error::{Error, Result};
 use crate::protocol::Position;
@@ -173,6 +173,23 @@ impl Replica {
             self.install(queued)?;
         }
         result
+    }
+
+    /// `query_with` into `sink` with one statement lookup: `None` when `sql` is not a read the
+    /// replica can run (SQLite cannot prepare it here, or does not call it read-only; see
+    /// `is_local_read`), else the outcome of running it.
+    pub fn read_into(&mut self, sql: &str, params: Params<'_>, sink: &mut dyn RowSink) -> Option<Result<()>> {
+        let result = {
+            let mut stmt = self.conn.prepare_cached(sql).ok().filter(|s| s.readonly())?;
+            rows::stream(&mut stmt, params, sink).map_err(Error::from)
+        };
+        if !self.queued.is_empty() && !self.in_read_transaction() {
+            let queued = std::mem::take(&mut self.queued);
+            if let Err(e) = self.install(queued) {
+                return Some(Err(e));
+            }
+        }
+        Some(result)
     }
 
     /// Runs a script of read-only statements (no results), refusing it before it runs if any

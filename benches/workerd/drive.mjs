@@ -19,7 +19,7 @@
 // BENCH_SHAPED_N (100 in-Worker queries per round), BENCH_SHAPED_HTTP_REQS (200) and
 // BENCH_SHAPED_BATCH_REQS (5) so a run stays within minutes; BENCH_NETS ("loopback,shaped"),
 // BENCH_RTT_MS (40), BENCH_BANDWIDTH_MBIT (100).
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -151,6 +151,20 @@ async function nodeReads(kind, url, rows) {
   return JSON.parse(out.trim().split("\n").pop());
 }
 
+/** CPU time (ns) of every thread of process `pid` so far (/proc/<pid>/task/<tid>/schedstat, field 1):
+ * unlike wall time, not inflated when other processes share the cores. */
+function cpuNs(pid) {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return total;
+}
+
 async function get(base, path) {
   const res = await fetch(base + path);
   const body = await res.json();
@@ -175,7 +189,7 @@ async function measure(net, targets) {
   const configPath = writeConfig(targets, net.name);
   const shaped = net.name === "shaped";
   // Through the shaped network every remote query costs a round trip: fewer of them.
-  const count = { n: { edge: N, web: shaped ? Math.min(N, SHAPED_N) : N }, httpReqs: shaped ? Math.min(HTTP_REQS, SHAPED_HTTP_REQS) : HTTP_REQS, batchReqs: shaped ? Math.min(BATCH_REQS, SHAPED_BATCH_REQS) : BATCH_REQS };
+  const count = { n: { edge: N, none: N, web: shaped ? Math.min(N, SHAPED_N) : N }, httpReqs: shaped ? Math.min(HTTP_REQS, SHAPED_HTTP_REQS) : HTTP_REQS, batchReqs: shaped ? Math.min(BATCH_REQS, SHAPED_BATCH_REQS) : BATCH_REQS };
 
   // Cold starts: one fresh workerd process per measurement, cases interleaved per run.
   const coldCases = [
@@ -242,13 +256,16 @@ async function measure(net, targets) {
     console.error("warm-isolate bootstraps done");
 
     // In the Worker: performance.now() around each await, rounds alternating between the clients.
-    const inWorker = { edge: { times: [], means: [] }, web: { times: [], means: [] } };
+    const inWorker = { edge: { times: [], means: [], cpu: [] }, web: { times: [], means: [], cpu: [] }, none: { times: [], means: [], cpu: [] } };
     let clockStep;
     for (let round = 0; round < (PARTS.has("loop") ? ROUNDS : 0); round++) {
-      for (const kind of ["edge", "web"]) {
+      for (const kind of ["edge", "web", "none"]) {
+        const cpu0 = cpuNs(w.child.pid);
         const r = await get(w.base, `/loop?${q(kind, "1mb", `&proto=auto&n=${count.n[kind]}&warm=${shaped && kind === "web" ? 10 : WARM}`)}`);
+        const cpu = cpuNs(w.child.pid) - cpu0;
         inWorker[kind].times.push(...r.times);
         inWorker[kind].means.push(r.mean);
+        inWorker[kind].cpu.push(cpu / 1e6 / (count.n[kind] + (shaped && kind === "web" ? 10 : WARM)));
         clockStep = r.clockStepMs;
       }
     }
@@ -323,6 +340,10 @@ function table(net, result, dbs) {
   row(`in Worker, per await, p99`, tick(e.p99), tick(wb.p99), ratio(wb.p99, e.p99));
   row(`in Worker, per await, mean of the readings`, fmt(e.readingsMean), fmt(wb.readingsMean), ratio(wb.readingsMean, e.readingsMean));
   row(`in Worker, whole loop / n (median of ${ROUNDS} rounds)`, fmt(e.mean), fmt(wb.mean), ratio(wb.mean, e.mean));
+  row(`in Worker, whole loop / n (best round)`, fmt(Math.min(...inWorker.edge.means)), fmt(Math.min(...inWorker.web.means)), ratio(Math.min(...inWorker.web.means), Math.min(...inWorker.edge.means)));
+  row(`in Worker, workerd CPU time / query (median of ${ROUNDS} rounds)`, fmt(median(inWorker.edge.cpu)), fmt(median(inWorker.web.cpu)), ratio(median(inWorker.web.cpu), median(inWorker.edge.cpu)));
+  line(`  the loop alone (an async execute answering at once, no database): whole loop / n ${fmt(median(inWorker.none.means))}, CPU / query ${fmt(median(inWorker.none.cpu))}`);
+  line(`  edge rounds, whole loop / n in order: ${inWorker.edge.means.map(fmt).join(", ")}; CPU / query: ${inWorker.edge.cpu.map(fmt).join(", ")}`);
   row(`outside, 1 query/request, request p50 (${count.httpReqs} req)`, fmt(pct(outside.edge, 50)), fmt(pct(outside.web, 50)), ratio(pct(outside.web, 50), pct(outside.edge, 50)));
   row(`outside, 1 query/request, request p99`, fmt(pct(outside.edge, 99)), fmt(pct(outside.web, 99)), ratio(pct(outside.web, 99), pct(outside.edge, 99)));
   row(`outside, 1 query/request minus empty-request p50: p50`, fmt(edgeNet.p50), fmt(webNet.p50), ratio(webNet.p50, edgeNet.p50));
@@ -332,6 +353,9 @@ function table(net, result, dbs) {
     const ne = median(steady.inNode.edge.means);
     const nn = median(steady.inNode.native.means);
     line(`in Node, whole loop / n (median of ${steady.inNode.edge.rounds}x${steady.inNode.edge.n}): edge ${fmt(ne)}, @libsql/client native embedded replica ${fmt(nn)} (native/edge ${ratio(nn, ne)})`);
+    const ce = median(steady.inNode.edge.cpu);
+    const cn = median(steady.inNode.native.cpu);
+    line(`in Node, process CPU time / query: edge ${fmt(ce)}, @libsql/client native embedded replica ${fmt(cn)} (native/edge ${ratio(cn, ce)})`);
     line(`  workerd edge (whole loop / n) vs Node native embedded replica: native/edge ${ratio(nn, e.mean)}`);
   }
   line(`  empty request (routing + JSON, no query): p50 ${fmt(pct(outside.empty, 50))}, p99 ${fmt(pct(outside.empty, 99))}`);
@@ -398,10 +422,10 @@ function record(net, result, dbs, proxyStats) {
     dbBytes: dbs["1mb"].bytes,
     rows: sizes["1mb"],
     inWorker: Object.fromEntries(
-      ["edge", "web"].map((k) => [k, { loopMeanMs: steady.inWorker[k].means, p50Ms: pct(steady.inWorker[k].times, 50), p99Ms: pct(steady.inWorker[k].times, 99), n: steady.inWorker[k].times.length }]),
+      ["edge", "web"].map((k) => [k, { loopMeanMs: steady.inWorker[k].means, cpuPerQueryMs: steady.inWorker[k].cpu, p50Ms: pct(steady.inWorker[k].times, 50), p99Ms: pct(steady.inWorker[k].times, 99), n: steady.inWorker[k].times.length }]),
     ),
     clockStepMs: steady.clockStep,
-    inNode: Object.fromEntries(Object.entries(steady.inNode).map(([k, v]) => [k, { loopMeanMs: v.means, n: v.n }])),
+    inNode: Object.fromEntries(Object.entries(steady.inNode).map(([k, v]) => [k, { loopMeanMs: v.means, cpuPerQueryMs: v.cpu, n: v.n }])),
     outsideMs: { edge: steady.outside.edge, web: steady.outside.web, empty: steady.outside.empty },
     batch: { n: BATCH_N, edgeMs: steady.outside.batchEdge, webMs: steady.outside.batchWeb, emptyMs: steady.outside.batchEmpty },
     proxy: proxyStats,

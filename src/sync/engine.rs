@@ -21,7 +21,7 @@ use std::cell::{Cell, RefCell};
 
 pub use flight::FlightState;
 pub use policy::{ColdStart, Consistency, OnStale, Reason, Task};
-pub use read::Served;
+pub use read::{LocalRead, Served};
 pub use stats::Counters;
 
 use self::flight::{Acquired, Flights};

@@ -17,7 +17,7 @@ use super::args::{
 };
 use super::convert::error_to_js;
 use super::fetch::FetchTransport;
-use super::packed::pack;
+use super::packed::Packer;
 use super::results::{client_stats_to_js, replicated_to_js, result_to_js, results_to_js};
 use crate::client::{Client, ResultSet};
 use crate::error::Error;
@@ -94,12 +94,13 @@ impl WasmClient {
     pub fn execute_local(&self, sql: String, args: JsValue, consistency: JsValue) -> Result<u32, JsValue> {
         let stmt = statement_parts_from_js(sql, &args)?;
         let consistency = consistency_from_js(&self.client, &consistency)?;
-        match self.client.try_execute_local(self.transport.as_ref(), &stmt, &consistency) {
+        let mut packed = self.packed.borrow_mut();
+        let mut packer = Packer::new(&mut packed);
+        match self.client.try_execute_local(self.transport.as_ref(), &stmt, &consistency, &mut packer) {
             None => Ok(0),
             Some(Err(e)) => Err(reject(e)),
-            Some(Ok(rs)) => {
-                let mut packed = self.packed.borrow_mut();
-                pack(&rs, &mut packed);
+            Some(Ok(bookmark)) => {
+                packer.finish(0, None, bookmark.as_deref());
                 Ok(packed.as_ptr() as u32)
             }
         }

@@ -2,7 +2,7 @@
 //! runs the inline part (the first bootstrap, or a wait for another call's; a pull up to the head
 //! or to a bookmark) before answering `Local` or `Remote(reason)`.
 
-use super::policy::{Consistency, Decision, Route, Until, View};
+use super::policy::{Consistency, Decision, Route, Task, Until, View};
 use super::{Engine, Reason};
 use crate::error::{Error, Result};
 use crate::protocol::Position;
@@ -16,6 +16,16 @@ pub enum Served {
     Local,
     /// By the primary, for this reason.
     Remote(Reason),
+}
+
+/// A read `Engine::try_local` lets the replica serve now, to hand back to `Engine::served_locally`.
+#[derive(Debug)]
+#[must_use]
+pub struct LocalRead {
+    /// Background work the decision starts.
+    start: Option<Task>,
+    /// When it was decided.
+    now: f64,
 }
 
 impl Engine {
@@ -41,19 +51,22 @@ impl Engine {
         }
     }
 
-    /// `prepare_read` without I/O, for the synchronous fast path: `true` when the read is served by
-    /// the replica as it is now (the background work the decision names is started, as
-    /// `prepare_read` starts it), `false` when only `prepare_read` can answer (it then decides
-    /// again; nothing was started). The caller counts the read with `note_read` once it ran.
-    pub fn try_local(&self, now: f64, consistency: &Consistency) -> bool {
+    /// `prepare_read` without I/O, for the synchronous fast path: `Some` when the policy serves the
+    /// read from the replica as it is now. Nothing happens until the caller ran the read and hands
+    /// the answer to `served_locally` (which starts the background work the decision names, as
+    /// `prepare_read` would, and counts the read); on `None`, or if the caller gives up, only
+    /// `prepare_read` can answer, and it decides again.
+    pub fn try_local(&self, now: f64, consistency: &Consistency) -> Option<LocalRead> {
         let decision = self.decide(now, consistency);
-        if decision.route != Route::Local {
-            return false;
+        (decision.route == Route::Local).then_some(LocalRead { start: decision.start, now })
+    }
+
+    /// A read `try_local` allowed has run on the replica.
+    pub fn served_locally(&self, read: LocalRead) {
+        if let Some(task) = read.start {
+            self.start(task, read.now);
         }
-        if let Some(task) = decision.start {
-            self.start(task, now);
-        }
-        true
+        self.note_read(Served::Local);
     }
 
     /// The policy's decision for a read asking for `consistency` at `now`.
