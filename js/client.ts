@@ -18,7 +18,8 @@ import { ResultSetImpl } from "@libsql/core/util";
 import { expand } from "./config.js";
 import type { WasmClient, WasmLocalClient } from "./wasm.js";
 import { generation, guard, guardSync, instanceFetch, wasm, wasmBuffer } from "./wasm.js";
-import { unpack, type RawResult } from "./packed.js";
+import { unpack } from "./packed.js";
+import { buildRow, intValue, rowKeys } from "./rows.js";
 import { LibsqlBatchError, LibsqlError, mapAsyncErrors, mapErrors } from "./errors.js";
 
 /** What both wasm clients offer (WasmLocalClient adds `local`). */
@@ -61,6 +62,16 @@ export interface SessionOptions {
   maxLag?: number;
   /** What a stale read does. */
   onStale?: "sync" | "primary" | "serve";
+}
+
+/** A result as the wasm side's object path gives it (integers as bigint). */
+interface RawResult {
+  columns: string[];
+  columnTypes: string[];
+  rows: Value[][];
+  rowsAffected: number;
+  lastInsertRowid: bigint | undefined;
+  bookmark?: string | null;
 }
 
 /** A ResultSet with libsql-edge's `bookmark`: the position the call saw (not enumerable, so the
@@ -113,46 +124,6 @@ function statement(s: InStatement, local: LocalRules): { sql: string; args?: InA
   throw new TypeError("A statement must be a string or an object with `sql` and optional `args`");
 }
 
-function intValue(v: Value, intMode: IntMode, local: boolean): Value {
-  if (typeof v !== "bigint") return v;
-  if (intMode === "bigint") return v;
-  if (intMode === "string") return "" + v;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) {
-    throw new RangeError(`Received integer which ${local ? "cannot" : "is too large to"} be safely represented as a JavaScript number`);
-  }
-  return n;
-}
-
-/** One reused descriptor: `{ value }` alone is non-writable, non-enumerable, non-configurable. */
-const hidden: PropertyDescriptor = { value: undefined };
-
-/** A row as @libsql/client builds it: hidden index properties and `length`, then one enumerable,
- * writable, configurable property per column name (the first column of a repeated name wins).
- * Built in that order with plain assignments for the names (same descriptors and key order as
- * `Object.defineProperty` one by one, at a fraction of the cost). */
-function row(columns: string[], values: Value[], intMode: IntMode, local: boolean): Row {
-  const r: Record<string | number, Value> = {};
-  const n = values.length;
-  const converted = new Array<Value>(n);
-  for (let i = 0; i < n; i++) converted[i] = intValue(values[i], intMode, local);
-  for (let i = 0; i < n; i++) {
-    hidden.value = converted[i];
-    Object.defineProperty(r, i, hidden);
-  }
-  hidden.value = n;
-  Object.defineProperty(r, "length", hidden);
-  hidden.value = undefined;
-  for (let i = 0; i < n; i++) {
-    const name = columns[i];
-    if (name === undefined || Object.hasOwn(r, name)) continue;
-    // `__proto__` would set the prototype through assignment.
-    if (name === "__proto__") Object.defineProperty(r, name, { value: converted[i], enumerable: true, configurable: true, writable: true });
-    else r[name] = converted[i];
-  }
-  return r as unknown as Row;
-}
-
 /** The wasm client a JS client currently uses, rebuilt after a wasm trap re-instantiated the
  * module (a replica then bootstraps again on its next call; a local database starts afresh). */
 class Handle {
@@ -187,9 +158,15 @@ class Handle {
 }
 
 function resultSet(raw: RawResult, intMode: IntMode, local: LocalRules): EdgeResultSet {
-  const rows = raw.rows.map((values) => row(raw.columns, values, intMode, local !== null));
-  const rs = new ResultSetImpl(raw.columns, raw.columnTypes, rows, raw.rowsAffected, raw.lastInsertRowid);
-  return Object.defineProperty(rs, "bookmark", { value: raw.bookmark ?? null }) as EdgeResultSet;
+  const keys = rowKeys(raw.columns);
+  const rows = raw.rows.map((values) => buildRow(keys, values.map((v) => intValue(v, intMode, local !== null)), values.length));
+  return edgeResultSet(raw.columns, raw.columnTypes, rows, raw.rowsAffected, raw.lastInsertRowid, raw.bookmark ?? null);
+}
+
+/** The ResultSet of a call: @libsql/client's, plus a non-enumerable `bookmark`. */
+function edgeResultSet(columns: string[], columnTypes: string[], rows: Row[], rowsAffected: number, lastInsertRowid: bigint | undefined, bookmark: string | null): EdgeResultSet {
+  const rs = new ResultSetImpl(columns, columnTypes, rows, rowsAffected, lastInsertRowid);
+  return Object.defineProperty(rs, "bookmark", { value: bookmark }) as EdgeResultSet;
 }
 
 const txClosedError = () => new LibsqlError("The transaction is closed", "TRANSACTION_CLOSED");
@@ -283,8 +260,13 @@ class Reads {
     // the async path. Rust decides which.
     const inner = this.handle.get();
     const ptr = mapErrors(() => guardSync(() => inner.executeLocal(stmt.sql, stmt.args, this.options)));
-    const raw = ptr !== 0 ? unpack(wasmBuffer(), ptr) : await this.handle.call<RawResult>((i) => (i as WasmClient).execute(stmt, this.options));
-    const rs = resultSet(raw, this.intMode, local);
+    let rs: EdgeResultSet;
+    if (ptr !== 0) {
+      const p = unpack(wasmBuffer(), ptr, this.intMode, local !== null);
+      rs = edgeResultSet(p.columns, p.columnTypes, p.rows, p.rowsAffected, p.lastInsertRowid, p.bookmark);
+    } else {
+      rs = resultSet(await this.handle.call<RawResult>((i) => (i as WasmClient).execute(stmt, this.options)), this.intMode, local);
+    }
     this.saw(rs);
     return rs;
   }

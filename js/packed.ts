@@ -1,17 +1,17 @@
 // Decodes a result set that the wasm side packed into its memory (src/wasm/packed.rs documents
-// the layout) in one pass: one boundary crossing per result instead of one per value. Only
-// translation happens here; integers come out as bigint for the shim to apply intMode, as from
-// the object path.
-import type { Value } from "@libsql/core/api";
+// the layout) in one pass, straight into @libsql/client's row objects (js/rows.ts): one boundary
+// crossing per result instead of one per value. Only translation happens here.
+import type { IntMode, Row, Value } from "@libsql/core/api";
+import { buildRow, intValue, rowKeys } from "./rows.js";
 
-/** A result as the shim receives it from the wasm side (the object path has the same shape). */
-export interface RawResult {
+/** A decoded result: rows already built, integers converted by intMode. */
+export interface Unpacked {
   columns: string[];
   columnTypes: string[];
-  rows: Value[][];
+  rows: Row[];
   rowsAffected: number;
   lastInsertRowid: bigint | undefined;
-  bookmark?: string | null;
+  bookmark: string | null;
 }
 
 const decoder = new TextDecoder();
@@ -30,8 +30,32 @@ function text(bytes: Uint8Array, at: number, len: number): string {
   return decoder.decode(bytes.subarray(at, at + len));
 }
 
-/** The packed result at `ptr` in `buffer` (the wasm memory's current buffer). */
-export function unpack(buffer: ArrayBuffer, ptr: number): RawResult {
+// The last bookmark decoded: consecutive local reads mostly carry the same one.
+let lastBookmarkBytes = new Uint8Array(0);
+let lastBookmark = "";
+
+function bookmarkAt(bytes: Uint8Array, at: number, len: number): string {
+  if (len === lastBookmarkBytes.length) {
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (bytes[at + i] !== lastBookmarkBytes[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastBookmark;
+  }
+  lastBookmarkBytes = bytes.slice(at, at + len);
+  lastBookmark = decoder.decode(lastBookmarkBytes);
+  return lastBookmark;
+}
+
+// Values of the row being built (reused).
+let scratch = new Array<Value>(16);
+
+/** The packed result at `ptr` in `buffer` (the wasm memory's current buffer), with integers as
+ * `intMode` wants them (`local`: the local client's wording of the range error). */
+export function unpack(buffer: ArrayBuffer, ptr: number, intMode: IntMode, local: boolean): Unpacked {
   const view = new DataView(buffer, ptr);
   const bytes = new Uint8Array(buffer, ptr, view.getUint32(0, true));
   const ncols = view.getUint32(4, true);
@@ -51,16 +75,18 @@ export function unpack(buffer: ArrayBuffer, ptr: number): RawResult {
     at += 4 + len;
   }
   const bookmarkLen = view.getUint32(at, true);
-  const bookmark = bookmarkLen === 0xffffffff ? null : text(bytes, at + 4, bookmarkLen);
+  const bookmark = bookmarkLen === 0xffffffff ? null : bookmarkAt(bytes, at + 4, bookmarkLen);
+  const keys = rowKeys(columns);
+  if (scratch.length < ncols) scratch = new Array<Value>(ncols);
+  const values = scratch;
+  const rows = new Array<Row>(nrows);
   at = 33;
-  const rows = new Array<Value[]>(nrows);
   for (let r = 0; r < nrows; r++) {
-    const values = new Array<Value>(ncols);
     for (let c = 0; c < ncols; c++) {
       const tag = bytes[at];
       at += 1;
       if (tag === 1) {
-        values[c] = view.getBigInt64(at, true);
+        values[c] = intValue(view.getBigInt64(at, true), intMode, local);
         at += 8;
       } else if (tag === 2) {
         values[c] = view.getFloat64(at, true);
@@ -77,7 +103,8 @@ export function unpack(buffer: ArrayBuffer, ptr: number): RawResult {
         values[c] = null;
       }
     }
-    rows[r] = values;
+    rows[r] = buildRow(keys, values, ncols);
   }
+  for (let c = 0; c < ncols; c++) values[c] = null;
   return { columns, columnTypes, rows, rowsAffected, lastInsertRowid, bookmark };
 }

@@ -51,6 +51,9 @@ pub struct Client {
     own_write: RefCell<Option<(Bookmark, f64)>>,
     last_call: Cell<Option<CallTiming>>,
     closed: Cell<bool>,
+    /// The last bookmark a local read encoded, with its text (local reads repeat it until the
+    /// replica moves).
+    encoded: RefCell<Option<(Bookmark, String)>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -85,6 +88,7 @@ impl Client {
             own_write: RefCell::new(None),
             last_call: Cell::new(None),
             closed: Cell::new(false),
+            encoded: RefCell::new(None),
         })
     }
 

@@ -128,13 +128,19 @@ impl Client {
         let position = self.position()?;
         let seen = Bookmark { database: self.database, target: Target::At(position) };
         self.see(&seen);
-        Some(
-            match consistency.bookmark.clone() {
-                Some(asked) => asked.newest(seen),
-                None => seen,
+        let bookmark = match consistency.bookmark.clone() {
+            Some(asked) => asked.newest(seen),
+            None => seen,
+        };
+        let mut encoded = self.encoded.borrow_mut();
+        match &*encoded {
+            Some((b, text)) if *b == bookmark => Some(text.clone()),
+            _ => {
+                let text = bookmark.encode();
+                *encoded = Some((bookmark, text.clone()));
+                Some(text)
             }
-            .encode(),
-        )
+        }
     }
 
     /// A local result, with its bookmark and timing.
