@@ -17,10 +17,10 @@ import type {
 import { ResultSetImpl } from "@libsql/core/util";
 import { expand } from "./config.js";
 import type { WasmClient, WasmLocalClient } from "./wasm.js";
-import { generation, guard, guardSync, instanceFetch, wasm, wasmBuffer } from "./wasm.js";
+import { generation, guard, guardSync, instanceFetch, thrownBy, wasm, wasmBuffer } from "./wasm.js";
 import { unpack } from "./packed.js";
 import { buildRow, intValue, rowKeys } from "./rows.js";
-import { LibsqlBatchError, LibsqlError, mapAsyncErrors, mapErrors } from "./errors.js";
+import { LibsqlBatchError, LibsqlError, mapAsyncErrors, mapErrors, toLibsqlError } from "./errors.js";
 
 /** What both wasm clients offer (WasmLocalClient adds `local`). */
 type Inner = WasmClient | WasmLocalClient;
@@ -259,7 +259,12 @@ class Reads {
     // A read the replica can answer now comes back synchronously, packed; anything else (0) takes
     // the async path. Rust decides which.
     const inner = this.handle.get();
-    const ptr = mapErrors(() => guardSync(() => inner.executeLocal(stmt.sql, stmt.args, this.options)));
+    let ptr: number;
+    try {
+      ptr = inner.executeLocal(stmt.sql, stmt.args, this.options);
+    } catch (e) {
+      throw toLibsqlError(thrownBy(e));
+    }
     let rs: EdgeResultSet;
     if (ptr !== 0) {
       const p = unpack(wasmBuffer(), ptr, this.intMode, local !== null);

@@ -50,6 +50,45 @@ function bookmarkAt(bytes: Uint8Array, at: number, len: number): string {
   return lastBookmark;
 }
 
+/** Column names, declared types and row keys of a column section. */
+interface Shape {
+  columns: string[];
+  columnTypes: string[];
+  keys: Array<string | undefined>;
+}
+
+// The last column section decoded: consecutive reads of one statement repeat it.
+let lastShapeBytes = new Uint8Array(0);
+let lastShape: Shape = { columns: [], columnTypes: [], keys: [] };
+
+function shapeAt(bytes: Uint8Array, from: number, to: number, ncols: number): Shape {
+  if (to - from === lastShapeBytes.length && lastShape.columns.length === ncols) {
+    let same = true;
+    for (let i = from; i < to; i++) {
+      if (bytes[i] !== lastShapeBytes[i - from]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastShape;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const columns = new Array<string>(ncols);
+  const columnTypes = new Array<string>(ncols);
+  let at = from;
+  for (let i = 0; i < ncols; i++) {
+    let len = view.getUint32(at, true);
+    columns[i] = text(bytes, at + 4, len);
+    at += 4 + len;
+    len = view.getUint32(at, true);
+    columnTypes[i] = text(bytes, at + 4, len);
+    at += 4 + len;
+  }
+  lastShapeBytes = bytes.slice(from, to);
+  lastShape = { columns, columnTypes, keys: rowKeys(columns) };
+  return lastShape;
+}
+
 // Values of the row being built (reused).
 let scratch = new Array<Value>(16);
 
@@ -63,20 +102,15 @@ export function unpack(buffer: ArrayBuffer, ptr: number, intMode: IntMode, local
   const rowsAffected = view.getFloat64(12, true);
   const lastInsertRowid = bytes[20] === 1 ? view.getBigInt64(21, true) : undefined;
   // The column section (after the values): each column's name and declared type, then the bookmark.
-  let at = view.getUint32(29, true);
-  const columns = new Array<string>(ncols);
-  const columnTypes = new Array<string>(ncols);
-  for (let i = 0; i < ncols; i++) {
-    let len = view.getUint32(at, true);
-    columns[i] = text(bytes, at + 4, len);
-    at += 4 + len;
-    len = view.getUint32(at, true);
-    columnTypes[i] = text(bytes, at + 4, len);
-    at += 4 + len;
-  }
+  const section = view.getUint32(29, true);
+  let at = section;
+  for (let i = 0; i < 2 * ncols; i++) at += 4 + view.getUint32(at, true); // names and types
+  const shape = shapeAt(bytes, section, at, ncols);
   const bookmarkLen = view.getUint32(at, true);
   const bookmark = bookmarkLen === 0xffffffff ? null : bookmarkAt(bytes, at + 4, bookmarkLen);
-  const keys = rowKeys(columns);
+  const { keys } = shape;
+  const columns = shape.columns.slice();
+  const columnTypes = shape.columnTypes.slice();
   if (scratch.length < ncols) scratch = new Array<Value>(ncols);
   const values = scratch;
   const rows = new Array<Row>(nrows);

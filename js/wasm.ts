@@ -89,6 +89,12 @@ events.addEventListener?.("error", (event) => {
   }
 });
 
+/** What a synchronous call into the wasm threw: a trap becomes WASM_TRAP (for hot paths that
+ * call without a closure; `guardSync` otherwise). */
+export function thrownBy(e: unknown): unknown {
+  return isTrap(e) ? onTrap(e) : e;
+}
+
 /** Runs a synchronous call into the wasm; a trap becomes WASM_TRAP. */
 export function guardSync<T>(call: () => T): T {
   try {
