@@ -143,14 +143,19 @@ async function firstResponse(w, path) {
   throw new Error(`workerd did not accept connections: ${w.child.stderrText()}`);
 }
 
-/** benches/reads/node-reads.mjs in a child Node process: per-round means of a point-select loop. */
-async function nodeReads(kind, url, rows) {
-  const child = start(process.execPath, [join(root, "benches/reads/node-reads.mjs"), kind, url, String(rows), String(Math.max(N, 5000)), String(Math.max(ROUNDS, 3))]);
+/** A bench script in a child Node process; its last stdout line, parsed. */
+async function nodeScript(script, argv) {
+  const child = start(process.execPath, [join(root, script), ...argv]);
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   const code = await new Promise((resolve) => child.once("exit", resolve));
-  if (code !== 0) throw new Error(`node-reads ${kind} exited ${code}: ${child.stderrText()}`);
+  if (code !== 0) throw new Error(`${script} exited ${code}: ${child.stderrText()}`);
   return JSON.parse(out.trim().split("\n").pop());
+}
+
+/** benches/reads/node-reads.mjs: per-round means (and CPU per query) of a point-select loop in Node. */
+function nodeReads(kind, url, rows) {
+  return nodeScript("benches/reads/node-reads.mjs", [kind, url, String(rows), String(Math.max(N, 5000)), String(Math.max(ROUNDS, 3))]);
 }
 
 /** CPU time (ns) of every thread of process `pid` so far (/proc/<pid>/task/<tid>/schedstat, field 1):
@@ -282,6 +287,8 @@ async function measure(net, targets) {
     const inNode = {};
     if (PARTS.has("loop") && !shaped) {
       for (const kind of ["edge", "native"]) inNode[kind] = await nodeReads(kind, targets["1mb"], sizes["1mb"]);
+      inNode.init = [];
+      for (let run = 0; run < COLD_RUNS; run++) inNode.init.push(await nodeScript("benches/reads/node-init.mjs", [targets["1mb"]]));
       console.error("Node loops done");
     }
 
@@ -362,6 +369,8 @@ function table(net, result, dbs) {
     const cn = median(steady.inNode.native.cpu);
     line(`in Node, process CPU time / query: edge ${fmt(ce)}, @libsql/client native embedded replica ${fmt(cn)} (native/edge ${ratio(cn, ce)})`);
     line(`  workerd edge (whole loop / n) vs Node native embedded replica: native/edge ${ratio(nn, e.mean)}`);
+    const init = (k) => median(steady.inNode.init.map((r) => r[k]));
+    line(`wasm init in Node (fresh process, median of ${steady.inNode.init.length}): compile ${fmt(init("compile"))}, instantiate ${fmt(init("instantiate"))}, createClient ${fmt(init("createClient"))}, first local read ${fmt(init("firstRead"))} (second ${fmt(init("secondRead"))})`);
   }
   line(`  empty request (routing + JSON, no query): p50 ${fmt(pct(outside.empty, 50))}, p99 ${fmt(pct(outside.empty, 99))}`);
   line(`  in-Worker clock: steps of ${fmt(clockStep)}; awaits that read 0: edge ${(e.zeroShare * 100).toFixed(1)}%, web ${(wb.zeroShare * 100).toFixed(1)}%`);
@@ -430,7 +439,10 @@ function record(net, result, dbs, proxyStats) {
       ["edge", "web"].map((k) => [k, { loopMeanMs: steady.inWorker[k].means, cpuPerQueryMs: steady.inWorker[k].cpu, p50Ms: pct(steady.inWorker[k].times, 50), p99Ms: pct(steady.inWorker[k].times, 99), n: steady.inWorker[k].times.length }]),
     ),
     clockStepMs: steady.clockStep,
-    inNode: Object.fromEntries(Object.entries(steady.inNode).map(([k, v]) => [k, { loopMeanMs: v.means, cpuPerQueryMs: v.cpu, n: v.n }])),
+    inNode: Object.fromEntries(
+      ["edge", "native"].filter((k) => steady.inNode[k]).map((k) => [k, { loopMeanMs: steady.inNode[k].means, cpuPerQueryMs: steady.inNode[k].cpu, n: steady.inNode[k].n }]),
+    ),
+    initNodeMs: steady.inNode.init ?? null,
     outsideMs: { edge: steady.outside.edge, web: steady.outside.web, empty: steady.outside.empty },
     batch: { n: BATCH_N, edgeMs: steady.outside.batchEdge, webMs: steady.outside.batchWeb, emptyMs: steady.outside.batchEmpty },
     proxy: proxyStats,
