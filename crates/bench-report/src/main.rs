@@ -138,7 +138,9 @@ fn node_reads(recs: &[&Value], md: &mut String) -> Res<()> {
     )?;
     writeln!(md, "| client | whole loop / n | CPU / query |")?;
     writeln!(md, "|---|---|---|")?;
-    for (key, name) in [("edge", "libsql-edge (wasm) in Node"), ("native", "@libsql/client native embedded replica in Node")] {
+    for (key, name) in
+        [("edge", "libsql-edge (wasm) in Node"), ("native", "@libsql/client native embedded replica in Node")]
+    {
         let n = &rec["inNode"][key];
         writeln!(
             md,
