@@ -16,6 +16,8 @@ mod rows;
 mod vfs;
 
 #[cfg(test)]
+mod sink_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::atomic::{AtomicU64, Ordering};
