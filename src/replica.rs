@@ -20,6 +20,7 @@ mod sink_tests;
 #[cfg(test)]
 mod tests;
 
+use std::cell::OnceCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -68,7 +69,9 @@ pub enum ApplyOutcome {
 pub struct Replica {
     name: String,
     store: SharedStore,
-    conn: Connection,
+    /// Opened on first use, and again after a whole-database replacement (see `install`): a cold
+    /// replica costs no SQLite work until its first read.
+    conn: OnceCell<Connection>,
     config: ReplicaConfig,
     queued: Vec<PreparedApply>,
 }
@@ -80,22 +83,26 @@ impl std::fmt::Debug for Replica {
 }
 
 impl Replica {
-    /// Opens an empty replica (a database of 0 pages, no position).
+    /// Opens an empty replica (a database of 0 pages, no position). No SQLite work happens until
+    /// the first read.
     pub fn open(config: ReplicaConfig) -> Result<Replica> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-        vfs::ensure_registered()
-            .map_err(|rc| Error::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), None)))?;
         let name = format!("replica-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
         let store: SharedStore = Arc::new(Mutex::new(PageStore::default()));
         vfs::attach(&name, store.clone());
-        let conn = match open_connection(&name, &config) {
-            Ok(conn) => conn,
-            Err(e) => {
-                vfs::detach(&name);
-                return Err(e);
-            }
-        };
-        Ok(Replica { name, store, conn, config, queued: Vec::new() })
+        Ok(Replica { name, store, conn: OnceCell::new(), config, queued: Vec::new() })
+    }
+
+    /// The read-only connection, opened now if it is not open (SQLite is initialised and the VFS
+    /// registered on the first open of the process).
+    fn conn(&self) -> Result<&Connection> {
+        if let Some(conn) = self.conn.get() {
+            return Ok(conn);
+        }
+        vfs::ensure_registered()
+            .map_err(|rc| Error::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), None)))?;
+        let conn = open_connection(&self.name, &self.config)?;
+        Ok(self.conn.get_or_init(|| conn))
     }
 
     /// Replaces the whole database with `image` (a SQLite file, any valid page size) at `position`.
@@ -155,7 +162,8 @@ impl Replica {
         }
         drop(store);
         if replaced {
-            self.conn = open_connection(&self.name, &self.config)?;
+            // Opened again on first use.
+            self.conn = OnceCell::new();
         }
         Ok(())
     }
@@ -182,7 +190,7 @@ impl Replica {
     /// `is_local_read`), else the outcome of running it.
     pub fn read_into(&mut self, sql: &str, params: Params<'_>, sink: &mut dyn RowSink) -> Option<Result<()>> {
         let result = {
-            let mut stmt = self.conn.prepare_cached(sql).ok().filter(|s| s.readonly())?;
+            let mut stmt = self.conn().ok()?.prepare_cached(sql).ok().filter(|s| s.readonly())?;
             rows::stream(&mut stmt, params, sink).map_err(Error::from)
         };
         if !self.queued.is_empty() && !self.in_read_transaction() {
@@ -198,7 +206,7 @@ impl Replica {
     /// statement is not read-only.
     pub fn query_script(&mut self, sql: &str) -> Result<()> {
         use rusqlite::fallible_iterator::FallibleIterator as _;
-        let mut batch = rusqlite::Batch::new(&self.conn, sql);
+        let mut batch = rusqlite::Batch::new(self.conn()?, sql);
         let mut statements = Vec::new();
         while let Some(stmt) = batch.next()? {
             if !stmt.readonly() {
@@ -222,11 +230,11 @@ impl Replica {
 
     /// Whether SQLite calls `sql` read-only, if the replica can prepare it (one statement).
     pub fn prepared_readonly(&self, sql: &str) -> Option<bool> {
-        self.conn.prepare_cached(sql).ok().map(|s| s.readonly())
+        self.conn().ok()?.prepare_cached(sql).ok().map(|s| s.readonly())
     }
 
     fn run(&self, sql: &str, params: Params<'_>) -> Result<Rows> {
-        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut stmt = self.conn()?.prepare_cached(sql)?;
         if !stmt.readonly() {
             return Err(Error::WriteRefused);
         }
@@ -235,7 +243,7 @@ impl Replica {
 
     /// True while a transaction is open on the replica's connection.
     pub fn in_read_transaction(&self) -> bool {
-        !self.conn.is_autocommit()
+        self.conn.get().is_some_and(|c| !c.is_autocommit())
     }
 
     /// Number of applies waiting for the open read transaction to end.
