@@ -162,9 +162,10 @@ fn node_reads(recs: &[&Value], md: &mut String) -> Res<()> {
         writeln!(
             md,
             "Wasm initialisation in a fresh Node process (median of {}): compiling the module {}, instantiating it {}, \
-             `createClient` of a replica (SQLite, the VFS, the replica's connection) {}, the first local read after \
-             the bootstrap {} (the second: {}). V8 compiles wasm functions lazily, on their first call: most of \
-             `createClient` and of the first read is compiling the SQLite code they run for the first time.\n",
+             `createClient` of a replica {} (no SQLite work: the replica opens its connection on first use), the \
+             first local read after the bootstrap {} (the second: {}): it initialises SQLite, registers the VFS, \
+             opens the connection and reads the schema, and V8 compiles wasm functions lazily, on their first call, \
+             so most of it is compiling the SQLite code it runs for the first time.\n",
             runs.len(),
             data::ms(part("compile")),
             data::ms(part("instantiate")),
