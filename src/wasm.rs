@@ -21,6 +21,8 @@ mod local;
 #[cfg(feature = "js")]
 mod open;
 #[cfg(feature = "js")]
+mod packed;
+#[cfg(feature = "js")]
 mod results;
 #[cfg(feature = "js")]
 mod snapshot;
@@ -32,3 +34,9 @@ pub use client::WasmClient;
 pub use fetch::FetchTransport;
 #[cfg(feature = "js")]
 pub use local::WasmLocalClient;
+
+/// The instance's linear memory, where `executeLocal` leaves packed results for the shim.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> wasm_bindgen::JsValue {
+    wasm_bindgen::memory()
+}
