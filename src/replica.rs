@@ -14,6 +14,7 @@ mod header;
 mod page_store;
 mod pool;
 mod prepare;
+mod read;
 mod rows;
 mod vfs;
 
@@ -39,7 +40,6 @@ pub use rows::{Params, RowSink, Rows};
 
 use crate::error::{Error, Result};
 use crate::protocol::Position;
-use crate::value::Value;
 use page_store::PageStore;
 use prepare::PreparedApply;
 use vfs::{lock, SharedStore};
@@ -298,136 +298,6 @@ impl Replica {
             }
         }
         Ok(())
-    }
-
-    /// Runs one read-only statement with positional parameters and returns all its rows. A
-    /// statement that is not read-only is refused with `REPLICA_WRITE_REFUSED`. `BEGIN` opens a read
-    /// transaction on a stable snapshot; `COMMIT` / `ROLLBACK` end it and install queued applies.
-    pub fn query(&mut self, sql: &str, params: &[Value]) -> Result<Rows> {
-        self.query_with(sql, Params { positional: params, named: &[] })
-    }
-
-    /// `query` with positional or named parameters.
-    pub fn query_with(&mut self, sql: &str, params: Params<'_>) -> Result<Rows> {
-        let result = self.run(sql, params);
-        if !self.queued.is_empty() && !self.in_read_transaction() {
-            let queued = std::mem::take(&mut self.queued);
-            self.install(queued)?;
-        }
-        result
-    }
-
-    /// `query_with` into `sink` with one statement lookup: `None` when `sql` is not a read the
-    /// replica can run (SQLite cannot prepare it here, or does not call it read-only; see
-    /// `is_local_read`), else the outcome of running it. A partial replica that lacks a page the
-    /// statement needs (schema pages included) gives `PagesMissing`; what reached `sink` before is
-    /// then to be thrown away.
-    pub fn read_into(&mut self, sql: &str, params: Params<'_>, sink: &mut dyn RowSink) -> Option<Result<()>> {
-        lock(&self.store).take_misses();
-        let result = (|| {
-            let conn = self.conn().ok()?;
-            if !self.schema_checked.get() {
-                if let Err(e) = rows::check_schema_text(conn) {
-                    return Some(Err(Error::from(e)));
-                }
-                self.schema_checked.set(true);
-            }
-            let mut stmt = conn.prepare_cached(sql).ok().filter(|s| s.readonly())?;
-            Some(rows::stream(&mut stmt, params, sink).map_err(Error::from))
-        })();
-        let result = match result {
-            Some(result) => Some(self.missing_or(result)),
-            None => match self.take_misses() {
-                pages if !pages.is_empty() => Some(Err(Error::PagesMissing { pages })),
-                _ => None,
-            },
-        };
-        if !self.queued.is_empty() && !self.in_read_transaction() {
-            let queued = std::mem::take(&mut self.queued);
-            if let Err(e) = self.install(queued) {
-                return Some(Err(e));
-            }
-        }
-        result
-    }
-
-    /// Runs a script of read-only statements (no results), refusing it before it runs if any
-    /// statement is not read-only.
-    pub fn query_script(&mut self, sql: &str) -> Result<()> {
-        use rusqlite::fallible_iterator::FallibleIterator as _;
-        lock(&self.store).take_misses();
-        let result = (|| {
-            let mut batch = rusqlite::Batch::new(self.conn()?, sql);
-            let mut statements = Vec::new();
-            while let Some(stmt) = batch.next()? {
-                if !stmt.readonly() {
-                    return Err(Error::WriteRefused);
-                }
-                statements.push(stmt);
-            }
-            for mut stmt in statements {
-                let mut rows = stmt.raw_query();
-                while rows.next()?.is_some() {}
-            }
-            Ok(())
-        })();
-        self.missing_or(result)
-    }
-
-    /// Whether `sql` is one statement that SQLite can prepare on the replica and calls read-only.
-    /// Anything else (a write, or SQL the replica cannot prepare, e.g. for a table it does not have
-    /// yet) is for the primary to run or to refuse.
-    pub fn is_local_read(&self, sql: &str) -> bool {
-        self.prepared_readonly(sql).unwrap_or(false)
-    }
-
-    /// Whether SQLite calls `sql` read-only, if the replica can prepare it (one statement). A
-    /// partial replica that lacks schema pages cannot: `take_misses` then names them.
-    pub fn prepared_readonly(&self, sql: &str) -> Option<bool> {
-        lock(&self.store).take_misses();
-        self.conn().ok()?.prepare_cached(sql).ok().map(|s| s.readonly())
-    }
-
-    /// The pages reads found missing since the last statement began (partial replicas).
-    pub fn take_misses(&self) -> Vec<u32> {
-        lock(&self.store).take_misses()
-    }
-
-    fn run(&self, sql: &str, params: Params<'_>) -> Result<Rows> {
-        lock(&self.store).take_misses();
-        let result = (|| {
-            if !self.schema_checked.get() {
-                rows::check_schema_text(self.conn()?)?;
-                self.schema_checked.set(true);
-            }
-            let mut stmt = self.conn()?.prepare_cached(sql)?;
-            if !stmt.readonly() {
-                return Err(Error::WriteRefused);
-            }
-            Ok(Rows::collect(&mut stmt, params)?)
-        })();
-        self.missing_or(result)
-    }
-
-    /// A failed statement of a partial replica that read a page it lacks is `PagesMissing`.
-    fn missing_or<T>(&self, result: Result<T>) -> Result<T> {
-        match result {
-            Err(e) => match self.take_misses() {
-                pages if !pages.is_empty() => Err(Error::PagesMissing { pages }),
-                _ => Err(e),
-            },
-            ok => ok,
-        }
-    }
-
-    /// True while a transaction is open on the replica's connection.
-    pub fn in_read_transaction(&self) -> bool {
-        self.conn.get().is_some_and(|c| !c.is_autocommit())
-    }
-
-    /// Number of applies waiting for the open read transaction to end.
-    pub fn queued_applies(&self) -> usize {
-        self.queued.len()
     }
 
     /// The position of the installed pages; `None` before the first install.

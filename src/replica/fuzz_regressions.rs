@@ -13,6 +13,7 @@ use rusqlite::Connection;
 
 use super::*;
 use crate::protocol::Revision;
+use crate::value::Value;
 
 fn image(sql: &str) -> Vec<u8> {
     let mut conn = Connection::open_in_memory().unwrap();

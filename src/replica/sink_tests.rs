@@ -9,6 +9,7 @@ use rusqlite::Connection;
 
 use super::*;
 use crate::protocol::Revision;
+use crate::value::Value;
 
 fn replica_of(sql: &str) -> Replica {
     let mut source = Connection::open_in_memory().unwrap();

@@ -8,6 +8,7 @@ use rusqlite::Connection;
 
 use super::*;
 use crate::protocol::Revision;
+use crate::value::Value;
 
 /// A source database and the image it had at its last capture.
 struct Source {
