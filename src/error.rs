@@ -142,6 +142,13 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// The sync URL answered none of the libSQL sync protocols that detection tried (no
+    /// `syncProtocol` was set): `tried` says what each probe got.
+    #[error("the server at the sync URL is not a libSQL primary: tried {tried}")]
+    NotAPrimary {
+        /// Each protocol tried and what it answered; never holds the URL or a token.
+        tried: String,
+    },
     /// A replication frame's rolling checksum does not match: nothing of that response is applied.
     #[error("{context}: checksum mismatch at frame {frame_no}")]
     ChecksumMismatch {
@@ -187,6 +194,7 @@ impl Error {
             Error::HttpStatus { .. } => "SYNC_HTTP_STATUS",
             Error::GrpcStatus { .. } => "SYNC_GRPC_STATUS",
             Error::ChecksumMismatch { .. } => "SYNC_CHECKSUM_MISMATCH",
+            Error::NotAPrimary { .. } => "SYNC_NOT_A_PRIMARY",
             Error::ResponseTooLarge { .. } => "RESPONSE_TOO_LARGE",
             Error::BookmarkInvalid { .. } => "BOOKMARK_INVALID",
             Error::PagesMissing { .. } => "REPLICA_PAGES_MISSING",

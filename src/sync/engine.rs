@@ -29,7 +29,7 @@ pub use read::{LocalRead, Served};
 pub use stats::Counters;
 
 use self::flight::{Acquired, Flights};
-use super::detect::detect;
+use super::detect::{detect, unconfirmed_error};
 use super::http_sync::HttpSync;
 use super::pull_updates::PullUpdates;
 use super::sqld::Sqld;
@@ -282,12 +282,12 @@ impl Engine {
     async fn pull_with(&self, io: &Io<'_>, stop_when: Option<StopWhen<'_>>) -> Result<SyncStats> {
         let cold = self.replica.borrow().newest_position().is_none();
         let from_snapshot = cold && self.load_snapshot(io.now_ms()).await;
-        let kind = match self.kind.get() {
-            Some(k) => k,
+        let (kind, unconfirmed) = match self.kind.get() {
+            Some(k) => (k, None),
             None => {
-                let k = detect(io).await?;
-                self.kind.set(Some(k));
-                k
+                let detected = detect(io).await?;
+                self.kind.set(Some(detected.kind));
+                (detected.kind, detected.unconfirmed)
             }
         };
         if cold && !from_snapshot {
@@ -298,6 +298,13 @@ impl Engine {
         let taken = self.protocol.borrow_mut().take();
         let mut protocol = taken.unwrap_or_else(|| new_protocol(kind));
         let mut result = sync_into(&self.replica, protocol.as_mut(), io, stop_when).await;
+        if let Some(unconfirmed) = &unconfirmed {
+            result = result.map_err(|e| unconfirmed_error(io, unconfirmed, e));
+            if matches!(result, Err(Error::NotAPrimary { .. })) {
+                self.kind.set(None);
+                return result;
+            }
+        }
         if from_snapshot && result.is_err() {
             // The primary could not continue from the snapshot (another history, a position it no
             // longer serves, no room for a fresh bootstrap next to it): bootstrap as without it.
