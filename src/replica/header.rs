@@ -1,5 +1,5 @@
-//! The 100-byte SQLite database header at the start of page 1: the fields the replica reads or
-//! patches. All multi-byte fields are big-endian.
+//! How the replica patches the 100-byte SQLite header at the start of page 1 (the fields are read by
+//! `crates/protocol/src/db_header.rs`). All multi-byte fields are big-endian.
 //!
 //! | offset | width | field                         | replica rule                                     |
 //! |-------:|------:|-------------------------------|--------------------------------------------------|
@@ -11,16 +11,13 @@
 //! | 28     | 4     | database size in pages, u32 BE| must equal the commit's `db_size_pages`          |
 //! | 92     | 4     | version-valid-for, u32 BE     | set equal to offset 24 so the size is trusted    |
 
-/// Length of the header.
-pub const HEADER_LEN: usize = 100;
-/// The magic string every SQLite database starts with.
-pub const MAGIC: &[u8; 16] = b"SQLite format 3\0";
-const PAGE_SIZE: usize = 16;
+pub use crate::protocol::db_header::{page_size, HEADER_LEN, MAGIC};
+use crate::protocol::db_header::{
+    CHANGE_COUNTER_OFFSET as CHANGE_COUNTER, DB_SIZE_OFFSET as DB_SIZE, VERSION_VALID_FOR_OFFSET as VERSION_VALID_FOR,
+};
+
 const WRITE_VERSION: usize = 18;
 const READ_VERSION: usize = 19;
-const CHANGE_COUNTER: usize = 24;
-const DB_SIZE: usize = 28;
-const VERSION_VALID_FOR: usize = 92;
 
 /// The byte ranges of page 1 that the replica rewrites and that therefore differ from the
 /// primary's page: 18–19, 24–27, 92–95 (and 28–31 only if the primary's value was stale).
@@ -28,16 +25,6 @@ pub const PATCHED_RANGES: [std::ops::Range<usize>; 3] = [18..20, 24..28, 92..96]
 
 fn u32_at(page: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([page[at], page[at + 1], page[at + 2], page[at + 3]])
-}
-
-/// The page size recorded in a header, if it is one SQLite allows (a power of two, 512..=65536).
-pub fn page_size(page1: &[u8]) -> Option<u32> {
-    if page1.len() < HEADER_LEN {
-        return None;
-    }
-    let raw = u16::from_be_bytes([page1[PAGE_SIZE], page1[PAGE_SIZE + 1]]) as u32;
-    let size = if raw == 1 { 65536 } else { raw };
-    (size.is_power_of_two() && (512..=65536).contains(&size)).then_some(size)
 }
 
 /// Makes page 1 describe a rollback-journal database of `db_size_pages` pages whose content
@@ -67,16 +54,6 @@ mod tests {
         p[..16].copy_from_slice(MAGIC);
         p[16..18].copy_from_slice(&page_size_field.to_be_bytes());
         p
-    }
-
-    #[test]
-    fn page_size_reads_field_and_special_value_one() {
-        assert_eq!(page_size(&header(4096)), Some(4096));
-        assert_eq!(page_size(&header(8192)), Some(8192));
-        assert_eq!(page_size(&header(1)), Some(65536));
-        assert_eq!(page_size(&header(1000)), None);
-        assert_eq!(page_size(&header(256)), None);
-        assert_eq!(page_size(&[0u8; 50]), None);
     }
 
     #[test]

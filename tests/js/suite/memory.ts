@@ -11,7 +11,7 @@
 // bound is checked on the instance's high-water mark after every step.
 import { LibsqlError } from "@libsql/core/api";
 import { assert, assertEquals, assertThrows } from "./assert.ts";
-import type { Context, Register } from "./context.ts";
+import { pipeline, type Context, type Register } from "./context.ts";
 
 export interface MemoryContext {
   api: Context["api"];
@@ -36,17 +36,6 @@ const RESPONSE_CAP = 4 * MB;
 
 type Client = ReturnType<Context["api"]["createClient"]>;
 
-async function hrana(ctx: MemoryContext, url: string, sql: string): Promise<unknown[][]> {
-  const response = await ctx.fetch(`${url}/v2/pipeline`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ requests: [{ type: "execute", stmt: { sql } }] }),
-  });
-  if (!response.ok) throw new Error(`pipeline: HTTP ${response.status}: ${await response.text()}`);
-  const body = (await response.json()) as { results: { type: string; error?: { message: string }; response?: any }[] };
-  if (body.results[0].type !== "ok") throw new Error(`${sql.slice(0, 60)}: ${body.results[0].error?.message}`);
-  return body.results[0].response.result.rows.map((r: { value?: string }[]) => r.map((v) => v.value));
-}
 
 function wasmMemory(client: Client): number {
   return (client.stats() as { wasmMemoryBytes: number }).wasmMemoryBytes;
@@ -60,9 +49,9 @@ function withinBound(client: Client, step: string, bound = BOUND): void {
 
 /** ~100 MB in 1 MB transactions (blobs of 4000 bytes, 256 per transaction). */
 async function seed(ctx: MemoryContext, url: string, table: string): Promise<void> {
-  await hrana(ctx, url, `CREATE TABLE ${table} (id INTEGER PRIMARY KEY, b BLOB)`);
+  await pipeline(ctx.fetch, url, [`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, b BLOB)`]);
   const values = Array(256).fill("(randomblob(4000))").join(",");
-  for (let i = 0; i < 100; i++) await hrana(ctx, url, `INSERT INTO ${table}(b) VALUES ${values}`);
+  for (let i = 0; i < 100; i++) await pipeline(ctx.fetch, url, [`INSERT INTO ${table}(b) VALUES ${values}`]);
 }
 
 const protocols = [
@@ -81,8 +70,8 @@ export function memorySuite(test: Register, context: () => MemoryContext): void 
       const r = await ctx.fetch(`${ctx.netemUrl}/__netem/rules`, { method: "PUT", body: text });
       if (!r.ok) throw new Error(`netem rules: ${await r.text()}`);
     };
-    await hrana(ctx, ctx.primaryUrl, "CREATE TABLE hostile (x)");
-    await hrana(ctx, ctx.primaryUrl, "INSERT INTO hostile VALUES (randomblob(20000))");
+    await pipeline(ctx.fetch, ctx.primaryUrl, ["CREATE TABLE hostile (x)"]);
+    await pipeline(ctx.fetch, ctx.primaryUrl, ["INSERT INTO hostile VALUES (randomblob(20000))"]);
     const cases = [
       // An empty export (the generation started before the table) followed by zeros is garbage; a
       // real image followed by more pages than its header announces is RESPONSE_TOO_LARGE.
@@ -113,11 +102,11 @@ export function memorySuite(test: Register, context: () => MemoryContext): void 
     const ctx = context();
     for (const [protocol, url] of protocols) {
       const table = `grow_${protocol.replace("-", "_")}`;
-      await hrana(ctx, url(ctx), `CREATE TABLE ${table} (id INTEGER PRIMARY KEY, b BLOB)`);
+      await pipeline(ctx.fetch, url(ctx), [`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, b BLOB)`]);
       const client = open(ctx, url(ctx), protocol);
       assertEquals(Number((await client.execute(`SELECT count(*) FROM ${table}`)).rows[0][0]), 0);
       const values = Array(64).fill("(randomblob(4000))").join(",");
-      for (let i = 0; i < 40; i++) await hrana(ctx, url(ctx), `INSERT INTO ${table}(b) VALUES ${values}`);
+      for (let i = 0; i < 40; i++) await pipeline(ctx.fetch, url(ctx), [`INSERT INTO ${table}(b) VALUES ${values}`]);
       const err = await assertThrows(() => client.sync());
       assert(err instanceof LibsqlError && err.code === "REPLICA_MEMORY_BUDGET", `${protocol}: ${err}`);
       const s = client.stats() as any;
@@ -128,8 +117,8 @@ export function memorySuite(test: Register, context: () => MemoryContext): void 
       assert((client.stats() as any).reads.remoteBy.overBudget >= 1, protocol);
       withinBound(client, `${protocol} grown`);
       client.close();
-      await hrana(ctx, url(ctx), `DROP TABLE ${table}`);
-      await hrana(ctx, url(ctx), "VACUUM");
+      await pipeline(ctx.fetch, url(ctx), [`DROP TABLE ${table}`]);
+      await pipeline(ctx.fetch, url(ctx), ["VACUUM"]);
     }
   });
 
@@ -158,14 +147,14 @@ export function memorySuite(test: Register, context: () => MemoryContext): void 
       assert(err instanceof LibsqlError && err.code === "REPLICA_MEMORY_BUDGET", `${protocol}: ${err}`);
     }
     for (const url of [ctx.primaryUrl, ctx.tursoUrl]) {
-      await hrana(ctx, url, "DELETE FROM big");
-      await hrana(ctx, url, "VACUUM");
+      await pipeline(ctx.fetch, url, ["DELETE FROM big"]);
+      await pipeline(ctx.fetch, url, ["VACUUM"]);
     }
     // QUIRK: tursodb 0.7.0's sync server serves pages from its WAL, which it never checkpoints, but
     // its (experimental) VACUUM does: afterwards a /pull-updates bootstrap brings only the pages
     // written since (here page 2, not page 1). The replica refuses that answer instead of
     // installing a broken database.
-    await hrana(ctx, ctx.tursoUrl, "INSERT INTO big(b) VALUES (x'00')");
+    await pipeline(ctx.fetch, ctx.tursoUrl, ["INSERT INTO big(b) VALUES (x'00')"]);
     const [, turso] = clients[2];
     const broken = await assertThrows(() => turso.sync());
     assert(broken instanceof LibsqlError && broken.code === "REPLICA_INVALID_PAGES", `pull-updates after VACUUM: ${broken}`);
@@ -174,10 +163,10 @@ export function memorySuite(test: Register, context: () => MemoryContext): void 
     // The dev primary compacts its log past 8 MB: rewriting one small row does it without growing
     // the database, as sqld compacts on its own schedule. Until then a sqld replica could only
     // replay the old history, which does not fit.
-    await hrana(ctx, ctx.primaryUrl, "CREATE TABLE pad (b BLOB)");
-    await hrana(ctx, ctx.primaryUrl, "INSERT INTO pad VALUES (randomblob(100000))");
-    for (let i = 0; i < 100; i++) await hrana(ctx, ctx.primaryUrl, "UPDATE pad SET b = randomblob(100000)");
-    await hrana(ctx, ctx.primaryUrl, "INSERT INTO big(b) VALUES (x'00')");
+    await pipeline(ctx.fetch, ctx.primaryUrl, ["CREATE TABLE pad (b BLOB)"]);
+    await pipeline(ctx.fetch, ctx.primaryUrl, ["INSERT INTO pad VALUES (randomblob(100000))"]);
+    for (let i = 0; i < 100; i++) await pipeline(ctx.fetch, ctx.primaryUrl, ["UPDATE pad SET b = randomblob(100000)"]);
+    await pipeline(ctx.fetch, ctx.primaryUrl, ["INSERT INTO big(b) VALUES (x'00')"]);
     for (const [protocol, client] of clients.slice(0, 2)) {
       await client.sync().catch((e) => {
         throw new Error(`${protocol}: ${e}`);

@@ -7,7 +7,7 @@
 // fetched after the primary moved is fetched at the replica's revision; a damaged snapshot chunk
 // sends the read to the primary with the right rows.
 import { assert, assertEquals } from "./assert.ts";
-import type { Context, Register } from "./context.ts";
+import { pipeline, type Context, type Register } from "./context.ts";
 import { Background } from "./wire.ts";
 import { MapStore } from "./snapshot.ts";
 
@@ -31,24 +31,10 @@ const ITEMS = 20_000;
 
 type Client = ReturnType<Context["api"]["createClient"]>;
 
-async function pipeline(ctx: PartialContext, url: string, sqls: string[]): Promise<unknown[][][]> {
-  const requests = sqls.map((sql) => ({ type: "execute", stmt: { sql } }));
-  const response = await ctx.fetch(`${url}/v2/pipeline`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ requests }),
-  });
-  if (!response.ok) throw new Error(`pipeline: HTTP ${response.status}: ${await response.text()}`);
-  const body = (await response.json()) as { results: { type: string; error?: { message: string }; response?: any }[] };
-  return body.results.map((r, i) => {
-    if (r.type !== "ok") throw new Error(`${sqls[i].slice(0, 60)}: ${r.error?.message}`);
-    return r.response.result.rows.map((row: { value?: unknown }[]) => row.map((v) => v.value ?? null));
-  });
-}
 
 /** About 20 MB: items of 900 random bytes with an index, and owners to join. */
 async function seed(ctx: PartialContext, url: string): Promise<void> {
-  await pipeline(ctx, url, [
+  await pipeline(ctx.fetch, url, [
     "CREATE TABLE items (id INTEGER PRIMARY KEY, k INTEGER, name TEXT, b BLOB)",
     "CREATE INDEX items_k ON items (k)",
     "CREATE TABLE owners (id INTEGER PRIMARY KEY, item INTEGER, who TEXT)",
@@ -57,13 +43,13 @@ async function seed(ctx: PartialContext, url: string): Promise<void> {
   for (let start = 1; start <= ITEMS; start += 500) {
     const rows = [];
     for (let i = start; i < start + 500; i++) rows.push(`(${i}, ${(i * 7919) % 1000}, 'item ${i}', randomblob(900))`);
-    await pipeline(ctx, url, [`INSERT INTO items (id, k, name, b) VALUES ${rows.join(",")}`]);
+    await pipeline(ctx.fetch, url, [`INSERT INTO items (id, k, name, b) VALUES ${rows.join(",")}`]);
   }
   const owners = [];
   for (let i = 1; i <= 3000; i++) owners.push(`(${i}, ${((i * 37) % ITEMS) + 1}, 'owner ${i}')`);
   const accounts = [];
   for (let i = 1; i <= 150; i++) accounts.push(`(${i}, 100, randomblob(300))`);
-  await pipeline(ctx, url, [
+  await pipeline(ctx.fetch, url, [
     `INSERT INTO owners (id, item, who) VALUES ${owners.join(",")}`,
     `INSERT INTO acct VALUES ${accounts.join(",")}`,
   ]);
@@ -121,7 +107,7 @@ export function partialSuite(test: Register, context: () => PartialContext): voi
   test("partial over /pull-updates: a database 8x the budget answers like the primary within budget", async () => {
     const ctx = context();
     await seed(ctx, ctx.tursoUrl);
-    const size = Number((await pipeline(ctx, ctx.tursoUrl, ["SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"]))[0][0][0]);
+    const size = Number((await pipeline(ctx.fetch, ctx.tursoUrl, ["SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"]))[0][0][0]);
     assert(size >= 8 * BUDGET, `the database is ${size} bytes, not 8x the budget`);
     const client = ctx.api.createClient({
       url: "file:partial.db",
@@ -157,7 +143,7 @@ export function partialSuite(test: Register, context: () => PartialContext): voi
     assertEquals(expected, 15_000);
     for (let step = 0; step < 9; step++) {
       const [a, b, n] = [below(150) + 1, below(150) + 1, below(50) + 1];
-      await pipeline(ctx, ctx.tursoUrl, [
+      await pipeline(ctx.fetch, ctx.tursoUrl, [
         "BEGIN",
         `UPDATE acct SET bal = bal - ${n} WHERE id = ${a}`,
         `UPDATE acct SET bal = bal + ${n} WHERE id = ${b}`,
@@ -170,7 +156,7 @@ export function partialSuite(test: Register, context: () => PartialContext): voi
     }
     await client.sync();
     const seen = await rows(client, "SELECT bal FROM acct WHERE id = 75");
-    await pipeline(ctx, ctx.tursoUrl, ["BEGIN", "UPDATE acct SET bal = bal + 5 WHERE id = 75", "UPDATE acct SET bal = bal - 5 WHERE id = 76", "COMMIT"]);
+    await pipeline(ctx.fetch, ctx.tursoUrl, ["BEGIN", "UPDATE acct SET bal = bal + 5 WHERE id = 75", "UPDATE acct SET bal = bal - 5 WHERE id = 76", "COMMIT"]);
     for (let id = 1; id < ITEMS; id += 1500) await client.execute(`SELECT name FROM items WHERE id BETWEEN ${id} AND ${id + 60}`);
     const misses = stats(client).partial.misses;
     assertEquals(await rows(client, "SELECT bal FROM acct WHERE id = 75"), seen, "fetched at the replica's revision");
@@ -203,7 +189,7 @@ export function partialSuite(test: Register, context: () => PartialContext): voi
     assertEquals(stats(publisher).snapshots.published, 1);
     publisher.close();
     // A write after the snapshot: the tail, which the partial replica keeps.
-    await pipeline(ctx, ctx.primaryUrl, ["UPDATE items SET name = 'renamed' WHERE id % 97 = 0"]);
+    await pipeline(ctx.fetch, ctx.primaryUrl, ["UPDATE items SET name = 'renamed' WHERE id % 97 = 0"]);
     const client = open({ partial: true, memoryBudgetBytes: BUDGET });
     await answersLikePrimary(ctx, client, ctx.primaryUrl, [...queries(12), "SELECT count(*) FROM items WHERE name = 'renamed'"]);
     const s = stats(client);

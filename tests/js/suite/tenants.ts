@@ -4,7 +4,7 @@
 // pool never holds more than its budget, and the wasm memory stays within the budget plus the
 // documented overhead (fixed, plus a fixed amount per open replica).
 import { assert, assertEquals } from "./assert.ts";
-import type { Context, Register } from "./context.ts";
+import { pipeline, type Context, type Register } from "./context.ts";
 import { MapStore } from "./snapshot.ts";
 import { Background } from "./wire.ts";
 
@@ -28,24 +28,11 @@ function sizeMb(i: number): number {
   return 1 + (i % 5);
 }
 
-async function pipeline(ctx: TenantsContext, url: string, sqls: string[]): Promise<void> {
-  const requests = sqls.map((sql) => ({ type: "execute", stmt: { sql } }));
-  const response = await ctx.fetch(`${url}/v2/pipeline`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ requests }),
-  });
-  if (!response.ok) throw new Error(`pipeline: HTTP ${response.status}: ${await response.text()}`);
-  const body = (await response.json()) as { results: { type: string; error?: { message: string } }[] };
-  body.results.forEach((r, i) => {
-    if (r.type !== "ok") throw new Error(`${sqls[i].slice(0, 60)}: ${r.error?.message}`);
-  });
-}
 
 /** Tenant `i`: `size` MB of rows `(id, k = id * 7 % 1000, 1000 random bytes)` and its name. */
 async function seed(ctx: TenantsContext, url: string, i: number): Promise<void> {
   const rows = sizeMb(i) * 1000;
-  await pipeline(ctx, url, [
+  await pipeline(ctx.fetch, url, [
     "CREATE TABLE t (id INTEGER PRIMARY KEY, k INTEGER, b BLOB)",
     "CREATE TABLE meta (name TEXT)",
     `INSERT INTO meta VALUES ('tenant ${i}')`,

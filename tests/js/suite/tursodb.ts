@@ -3,24 +3,13 @@
 // read back, a second writer's change arrives with sync, and a failing batch rolls back.
 import { LibsqlBatchError } from "@libsql/core/api";
 import { assert, assertEquals, assertThrows } from "./assert.ts";
-import type { Context, Register } from "./context.ts";
+import { pipeline, type Context, type Register } from "./context.ts";
 
 /** tursodb's URL (TURSO_URL) next to the usual context. */
 export interface TursoContext extends Context {
   tursoUrl: string;
 }
 
-/** A write by another client, straight to tursodb's `/v2/pipeline` (it rejects `close`). */
-async function writeOnTursodb(ctx: TursoContext, sql: string): Promise<void> {
-  const response = await ctx.fetch(`${ctx.tursoUrl}/v2/pipeline`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ requests: [{ type: "execute", stmt: { sql } }] }),
-  });
-  if (!response.ok) throw new Error(`tursodb pipeline: HTTP ${response.status}: ${await response.text()}`);
-  const body = (await response.json()) as { results: { type: string; error?: { message: string } }[] };
-  if (body.results[0].type !== "ok") throw new Error(`tursodb: ${body.results[0].error?.message}`);
-}
 
 export function tursodbSuite(test: Register, context: () => TursoContext): void {
   test("tursodb: pull-updates replica, writes read back, a second writer after sync, batch rollback", async () => {
@@ -34,7 +23,8 @@ export function tursodbSuite(test: Register, context: () => TursoContext): void 
     assertEquals(rs.columns, ["id", "name"]);
     assertEquals([...Array.prototype.slice.call(rs.rows[0])], [1, "a"]);
 
-    await writeOnTursodb(ctx, `INSERT INTO ${t}(name) VALUES ('b')`);
+    // A write by another client, straight to tursodb.
+    await pipeline(ctx.fetch, ctx.tursoUrl, [`INSERT INTO ${t}(name) VALUES ('b')`]);
     assertEquals((await client.execute(`SELECT count(*) FROM ${t}`)).rows[0][0], 1, "not before a sync");
     const synced = await client.sync();
     assert(synced !== undefined && synced.frames_synced > 0, `sync ${JSON.stringify(synced)}`);
