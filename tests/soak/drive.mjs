@@ -143,6 +143,17 @@ for (const [name, d] of Object.entries(dumps)) {
   const total = ledger.reduce((s, r) => s + r.v, 0);
   const maxLast = Math.max(...ledger.map((r) => r.last));
   if (total !== 0 || maxLast !== n) tally.violation(`${name} itself: total ${total}, max(last) ${maxLast}, meta.n ${n}`);
+  // Every transaction the primary acknowledged survived its kills (meta.n counts transactions).
+  const w = writers[name === "primary" ? 0 : 1];
+  if (n < w.counts.committed || n > w.counts.committed + w.counts.unknown) {
+    tally.violation(`${name}: meta.n ${n} after ${w.counts.committed} acknowledged and ${w.counts.unknown} unknown transactions (lost or invented commits)`);
+  }
+}
+// Every write the Worker's clients got acknowledged is on its primary (through kills and restarts).
+for (const [name, d] of Object.entries(dumps)) {
+  const present = new Set((d.tables.ryw ?? []).map((r) => r[0].slice(2)));
+  const lost = tally.acknowledged.filter((a) => (a.p === "pull-updates") === (name === "turso") && !present.has(a.token));
+  if (lost.length > 0) tally.violation(`${name}: ${lost.length} acknowledged writes missing at the end, e.g. ${lost.slice(0, 3).map((a) => `${a.p} ${a.token}`).join(", ")}`);
 }
 const finals = [];
 for (const p of PROTOCOLS) {

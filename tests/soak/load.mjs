@@ -33,6 +33,8 @@ export class Tally {
     this.t0 = performance.now();
     /** [{t, fault: true, text}]: the faults applied and the notable answers, in time order. */
     this.timeline = [];
+    /** Rows the Worker's writes put on a primary and got acknowledged: {p, token}. */
+    this.acknowledged = [];
   }
 
   /** Notes a fault applied now (for the context of notable answers). */
@@ -132,6 +134,7 @@ export async function loop(base, seed, tally, until) {
     else if (r < 0.8) {
       const t = `${seed}-${token++}`;
       const w = await once("write", `/write?p=${p}&token=${t}`, p, "POST");
+      if (w.ok) tally.acknowledged.push({ p, token: t });
       if (w.ok && rand() < 0.6) {
         await once("session", `/session?p=${p}&token=${t}&bm=${encodeURIComponent(w.bookmark ?? "")}`, p);
       }
