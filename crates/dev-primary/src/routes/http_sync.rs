@@ -110,9 +110,13 @@ pub async fn handle_get_sync(
         let frames = tokio::task::spawn_blocking(move || st.primary.log.frames_from(first, limit))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
-            // Compaction ended the generation (it starts a new one) and dropped its frames: the
-            // replica must bootstrap from the current generation, so say where it ends.
-            .map_err(|_| AppError::GenerationEnd(current(&state).map_or(g, |c| c.generation)))?;
+            // Compaction ended the generation (it starts a new one under the generations lock)
+            // and dropped its frames: the replica must bootstrap from the current generation, so
+            // say where it ends. Never "generation g ends here" while g is still current.
+            .map_err(|e| match current(&state) {
+                Ok(c) if c.generation != g => AppError::GenerationEnd(c.generation),
+                _ => AppError::Internal(format!("frames of generation {g}: {e:?}")),
+            })?;
         let header = WalHeader::new(4096, 0, g, log.log_id() as u32);
         let mut enc = WalFrameEncoder::new(&header);
         let mut body = Vec::with_capacity(frames.len() * 4120);
