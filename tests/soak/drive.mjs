@@ -1,5 +1,5 @@
 // The chaos soak inside workerd (run through tests/soak/run.sh, which builds what it needs):
-//   node drive.mjs --primary BIN --netem BIN --workerd BIN --bundle DIR --work DIR
+//   node drive.mjs --primary BIN --netem BIN --bundle DIR --work DIR
 //                  [--minutes 1.5] [--seed N] [--concurrency 12] [--timeout-ms 4000]
 // 1. starts the dev primary (compacting its log past 1 MB, a new HTTP-sync generation every 256
 //    frames) and tursodb --sync-server, a netem proxy in front of each, and one `workerd serve`
@@ -27,7 +27,7 @@ import { execute, SETUP, Writer } from "./writer.mjs";
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
 );
-for (const k of ["primary", "netem", "workerd", "bundle", "work"]) {
+for (const k of ["primary", "netem", "bundle", "work"]) {
   if (!args[k]) {
     console.error(`drive.mjs: --${k} is required (run tests/soak/run.sh)`);
     process.exit(2);
@@ -71,7 +71,7 @@ async function setRules(target, rule) {
 }
 await setRules("primary", null);
 await setRules("turso", null);
-const workerd = await startWorkerd(args.workerd, args.bundle, {
+const workerd = await startWorkerd(args.bundle, {
   PRIMARY_URL: proxies.primary.url,
   TURSO_URL: proxies.turso.url,
   TIMEOUT_MS: String(timeoutMs),

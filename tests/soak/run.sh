@@ -25,8 +25,5 @@ export WRANGLER_SEND_METRICS=false XDG_CONFIG_HOME="$PWD/.xdg" CI=1
 node_modules/.bin/wrangler deploy --dry-run --outdir "$work/bundle" -c tests/soak/wrangler.toml \
   > "$work/wrangler.log" 2>&1 || { cat "$work/wrangler.log" >&2; exit 1; }
 
-# wrangler's own workerd (the one `wrangler dev` runs); the top-level workerd package is older.
-workerd="$PWD/node_modules/wrangler/node_modules/workerd/bin/workerd"
-[ -x "$workerd" ] || workerd="$PWD/node_modules/.bin/workerd"
-node tests/soak/drive.mjs --primary "$primary" --netem "$netem" --workerd "$workerd" \
-  --bundle "$work/bundle" --work "$work/data" "$@"
+# workerd: wrangler's own binary, through tests/rust-worker/workerd.mjs (see servers.mjs).
+node tests/soak/drive.mjs --primary "$primary" --netem "$netem" --bundle "$work/bundle" --work "$work/data" "$@"

@@ -2,11 +2,12 @@
 // proxies in front) stay valid: the dev primary (killed with -9 and restarted over the same data
 // directory), tursodb --sync-server (likewise), a netem proxy in front of each, and one
 // `workerd serve` process on the bundled Worker. Every child dies with the driver (harness.mjs).
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort, root, start, startWithUrl, stop } from "../../benches/lib/harness.mjs";
+import { serve } from "../rust-worker/workerd.mjs";
 
 function accepts(port) {
   return new Promise((resolve) => {
@@ -104,45 +105,11 @@ export async function startNetem(bin, upstream) {
 }
 
 /** `workerd serve` on the wrangler bundle in `bundle`, with text bindings; outbound network
- * restricted to loopback. */
-export async function startWorkerd(bin, bundle, bindings) {
-  const files = readdirSync(bundle).filter((f) => f.endsWith(".js") || f.endsWith(".wasm"));
-  const main = files.find((f) => f === "worker.js") ?? files.find((f) => f.endsWith(".js"));
-  if (!main) throw new Error(`no .js in the bundle ${bundle}: ${files}`);
-  const modules = [main, ...files.filter((f) => f !== main)].map((f) =>
-    f.endsWith(".wasm") ? `(name = "${f}", wasm = embed "${f}")` : `(name = "${f}", esModule = embed "${f}")`,
-  );
-  const config = `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = .soak),
-    (name = "internet", network = (allow = ["local", "private"], deny = [])),
-  ],
-  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
-);
-const soak :Workerd.Worker = (
-  modules = [${modules.join(", ")}],
-  compatibilityDate = "2026-11-01",
-  bindings = [
-${Object.entries(bindings)
-  .map(([k, v]) => `    (name = "${k}", text = "${v}")`)
-  .join(",\n")}
-  ],
-);
-`;
-  const path = join(bundle, "soak.capnp");
-  writeFileSync(path, config);
-  const port = await freePort();
-  const child = start(bin, ["serve", path, "--socket-addr", `http=127.0.0.1:${port}`], { cwd: bundle });
-  child.stdout.on("data", () => {});
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`workerd exited: ${child.stderrText()}`);
-    if (await accepts(port)) {
-      const res = await fetch(`http://127.0.0.1:${port}/report`).catch((e) => e);
-      if (!res.ok) throw new Error(`workerd does not answer: ${res.status ?? res.message}: ${child.stderrText()}`);
-      return { child, base: `http://127.0.0.1:${port}` };
-    }
-    await sleep(50);
-  }
-  throw new Error(`workerd did not listen: ${child.stderrText()}`);
+ * restricted to loopback (the helper tests/rust-worker and benches/rust-worker use). */
+export async function startWorkerd(bundle, bindings) {
+  const files = readdirSync(bundle).filter((f) => f.endsWith(".js"));
+  const main = files.find((f) => f === "worker.js") ?? files[0];
+  if (!main) throw new Error(`no .js in the bundle ${bundle}`);
+  const { child, urls } = await serve([{ name: "soak", dir: bundle, entry: main, bindings }], bundle);
+  return { child, base: urls.soak };
 }
