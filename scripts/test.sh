@@ -11,7 +11,9 @@ npm run --silent build
 npm run --silent test:workerd
 npm run --silent test:deno
 npm run --silent test:memory
+npm run --silent test:hostile
 npm run --silent test:compat
 npm run --silent test:package
 npm run --silent test:rust-worker
+npm run --silent test:soak
 npm run --silent fuzz:smoke

@@ -159,7 +159,9 @@ impl Remote {
                 self.version.set(Version::V2);
                 continue;
             }
-            if status == 500 && !self.omit_close.get() && text(&body).contains("unknown variant `close`") {
+            // `sent`, not the flag: a concurrent pipeline may have set it since this one was sent.
+            let sent_close = sent.iter().any(|r| matches!(r, StreamRequest::Close));
+            if status == 500 && sent_close && text(&body).contains("unknown variant `close`") {
                 self.omit_close.set(true);
                 continue;
             }

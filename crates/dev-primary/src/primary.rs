@@ -176,9 +176,12 @@ impl Primary {
         }
         if let Some(max) = self.opts.max_log_size {
             if self.log.file_len() > max {
+                // Compaction drops the current generation's frames: the next generation starts
+                // under the same lock, so no HTTP-sync reader sees the frames gone while that
+                // generation is still current (it would take that for "no more frames").
+                let mut generations = self.lock_generations();
                 self.log.compact()?;
-                let next = self.log.next_frame_no();
-                self.lock_generations().advance(self.log.log_id(), next)?;
+                generations.advance(self.log.log_id(), self.log.next_frame_no())?;
             }
         }
         if cap.frames_since_checkpoint >= self.opts.checkpoint_frames {

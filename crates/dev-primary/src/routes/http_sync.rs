@@ -3,8 +3,9 @@
 //! Generations come from [`crate::generations`]; frame `i` (1-based) of generation `g` is log frame
 //! `start_frame_no(g) + i - 1`, served as SQLite WAL frames (big-endian headers; salts are the
 //! generation and the log id's low bits; checksums chain from the start of each reply). A reply is
-//! extended to the next commit, like `BatchLogEntries`. Past a generation's end the reply is 400
-//! `{"generation": current}`, which the official client reads as "no more frames here".
+//! extended to the next commit, like `BatchLogEntries`. Past a generation's end, and for a
+//! generation whose frames compaction dropped, the reply is 400 `{"generation": current}`, which
+//! the official client reads as "no more frames here" (and then bootstraps the current one).
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
@@ -109,7 +110,13 @@ pub async fn handle_get_sync(
         let frames = tokio::task::spawn_blocking(move || st.primary.log.frames_from(first, limit))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|_| AppError::Internal("frames of this generation were compacted".into()))?;
+            // Compaction ended the generation (it starts a new one under the generations lock)
+            // and dropped its frames: the replica must bootstrap from the current generation, so
+            // say where it ends. Never "generation g ends here" while g is still current.
+            .map_err(|e| match current(&state) {
+                Ok(c) if c.generation != g => AppError::GenerationEnd(c.generation),
+                _ => AppError::Internal(format!("frames of generation {g}: {e:?}")),
+            })?;
         let header = WalHeader::new(4096, 0, g, log.log_id() as u32);
         let mut enc = WalFrameEncoder::new(&header);
         let mut body = Vec::with_capacity(frames.len() * 4120);
