@@ -16,7 +16,7 @@
 // rows read locally, integrity_check ok. Afterwards an honest sync brings the new rows.
 import { LibsqlError } from "@libsql/core/api";
 import { assert, assertEquals } from "./assert.ts";
-import type { Context, Register } from "./context.ts";
+import { pipeline, type Context, type Register } from "./context.ts";
 
 export interface HostileContext {
   api: Context["api"];
@@ -240,21 +240,6 @@ function hostileFetch(ctx: HostileContext, protocol: Protocol, state: { mode: Mo
 
 // ---- the suite ---------------------------------------------------------------------------------
 
-async function hrana(ctx: HostileContext, url: string, sqls: string[], close: boolean): Promise<unknown[][][]> {
-  const requests = [...sqls.map((sql) => ({ type: "execute", stmt: { sql } })), ...(close ? [{ type: "close" }] : [])];
-  const response = await ctx.fetch(`${url}/v2/pipeline`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ requests }),
-  });
-  if (!response.ok) throw new Error(`pipeline: HTTP ${response.status}: ${await response.text()}`);
-  const body = (await response.json()) as { results: { type: string; error?: { message: string }; response?: any }[] };
-  return body.results.slice(0, sqls.length).map((r, i) => {
-    if (r.type !== "ok") throw new Error(`${sqls[i].slice(0, 60)}: ${r.error?.message}`);
-    return r.response.result.rows.map((row: { value?: string }[]) => row.map((v) => v.value));
-  });
-}
-
 async function rows(client: Client): Promise<string[]> {
   const rs = await client.execute("SELECT v FROM hostile ORDER BY id");
   return rs.rows.map((r) => String(r[0]));
@@ -277,8 +262,8 @@ async function prepare(ctx: HostileContext, protocol: Protocol, state: { mode: M
   const good = turso ? ctx.tursoUrl : ctx.primaryUrl;
   const other = turso ? ctx.otherTursoUrl : ctx.otherPrimaryUrl;
   const setup = ["CREATE TABLE IF NOT EXISTS hostile (id INTEGER PRIMARY KEY, v TEXT)"];
-  await hrana(ctx, good, [...setup, `INSERT INTO hostile (v) VALUES ('good ${protocol}')`], !turso);
-  for (let i = 0; i < 30; i++) await hrana(ctx, other, [...setup, `INSERT INTO hostile (v) VALUES ('other ${i}')`], !turso);
+  await pipeline(ctx.fetch, good, [...setup, `INSERT INTO hostile (v) VALUES ('good ${protocol}')`], !turso);
+  for (let i = 0; i < 30; i++) await pipeline(ctx.fetch, other, [...setup, `INSERT INTO hostile (v) VALUES ('other ${i}')`], !turso);
   const open: Open = (name) =>
     ctx.api.createClient({
       url: `file:hostile-${protocol}-${name}.db`,
@@ -289,9 +274,9 @@ async function prepare(ctx: HostileContext, protocol: Protocol, state: { mode: M
       timeoutMs: TIMEOUT_MS,
       coldStart: "wait",
     } as never);
-  const primaryRows = async (url: string) => (await hrana(ctx, url, ["SELECT v FROM hostile ORDER BY id"], !turso))[0].map((r) => String(r[0]));
+  const primaryRows = async (url: string) => (await pipeline(ctx.fetch, url, ["SELECT v FROM hostile ORDER BY id"], !turso))[0].map((r) => String(r[0]));
   /** A new transaction on the right primary, so the next sync has frames or pages to bring. */
-  const write = (what: string) => hrana(ctx, good, [`INSERT INTO hostile (v) VALUES ('${protocol} ${what}')`], !turso);
+  const write = (what: string) => pipeline(ctx.fetch, good, [`INSERT INTO hostile (v) VALUES ('${protocol} ${what}')`], !turso);
   return { open, write, goodRows: () => primaryRows(good), otherRows: () => primaryRows(other) };
 }
 
