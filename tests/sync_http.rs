@@ -10,6 +10,7 @@ use libsql_edge::protocol::{Generation, Position};
 use libsql_edge::sync::http_sync::HttpSync;
 use libsql_edge::sync::{sync, Io, SyncStats, SyncTarget};
 use libsql_edge::transport::native::{block_on, NativeTransport};
+use libsql_edge::transport::{BoxFuture, Request, Response, Transport, TransportError};
 use libsql_edge::{Replica, ReplicaConfig};
 use primary::{assert_replica_matches, DevPrimary, Options};
 
@@ -76,5 +77,43 @@ fn database_past_50_mb_bootstraps_from_one_export() {
     assert!(replica.memory_bytes() > 50_000_000, "{}", replica.memory_bytes());
     // /info, /export, then /sync until the end of the generation: a handful, not one per frame.
     assert!(stats.round_trips <= 20, "{stats:?}");
+    assert_replica_matches(&mut replica, &p);
+}
+
+/// Checkpoints the primary just before the first `/export` reaches it, so the generation `/info`
+/// named has ended (the race a busy primary runs); fault injection only.
+struct CheckpointBeforeExport<'a> {
+    primary: &'a DevPrimary,
+    done: std::cell::Cell<bool>,
+}
+
+impl Transport for CheckpointBeforeExport<'_> {
+    fn send(&self, request: Request) -> BoxFuture<'_, Result<Response, TransportError>> {
+        if request.url.contains("/export/") && !self.done.replace(true) {
+            insert(self.primary, 10, "racing");
+            assert!(self.primary.primary.checkpoint_now().unwrap(), "checkpoint did not complete");
+        }
+        NativeTransport.send(request)
+    }
+
+    fn sleep(&self, ms: u32) -> BoxFuture<'_, ()> {
+        NativeTransport.sleep(ms)
+    }
+
+    fn now_ms(&self) -> f64 {
+        NativeTransport.now_ms()
+    }
+}
+
+#[test]
+fn a_generation_that_ends_between_info_and_export_is_asked_for_again() {
+    let p = DevPrimary::start(Options { http_sync: true, ..Default::default() });
+    insert(&p, 300, "first");
+    let transport = CheckpointBeforeExport { primary: &p, done: std::cell::Cell::new(false) };
+    let target = SyncTarget::new(&p.url, None, 10_000);
+    let io = Io::new(&transport, &target);
+    let mut replica = Replica::open(ReplicaConfig::default()).unwrap();
+    block_on(sync(&mut replica, &mut HttpSync::new(), &io, None)).unwrap();
+    assert!(transport.done.get(), "no /export was sent");
     assert_replica_matches(&mut replica, &p);
 }

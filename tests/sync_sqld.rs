@@ -201,6 +201,52 @@ fn need_snapshot_after_compaction_is_served_by_snapshot() {
     assert_replica_matches(&mut replica, &p);
 }
 
+/// Sends the first `Snapshot` call with a session token the primary never issued, as after a
+/// restart between `BatchLogEntries` and `Snapshot` (fault injection only).
+struct StaleSnapshotToken {
+    inner: NativeTransport,
+    forged: Cell<bool>,
+}
+
+impl Transport for StaleSnapshotToken {
+    fn send(&self, mut request: Request) -> BoxFuture<'_, Result<Response, TransportError>> {
+        if request.url.ends_with("/Snapshot") && !self.forged.replace(true) {
+            for (name, value) in &mut request.headers {
+                if name == "x-session-token" {
+                    *value = "forgotten-by-a-restart".into();
+                }
+            }
+        }
+        self.inner.send(request)
+    }
+
+    fn sleep(&self, ms: u32) -> BoxFuture<'_, ()> {
+        self.inner.sleep(ms)
+    }
+
+    fn now_ms(&self) -> f64 {
+        self.inner.now_ms()
+    }
+}
+
+#[test]
+fn a_session_lost_before_snapshot_handshakes_again_within_the_pull() {
+    let p = DevPrimary::start(Options { max_log_size: Some(64 * 1024), ..Default::default() });
+    for i in 0..8 {
+        p.execute(&[
+            "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL, data BLOB)",
+            &format!("INSERT INTO items(name, data) SELECT 'batch {i}', randomblob(2000) FROM (WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < 40) SELECT v FROM s)"),
+        ]);
+    }
+    let transport = StaleSnapshotToken { inner: NativeTransport, forged: Cell::new(false) };
+    let target = SyncTarget::new(&p.url, None, 10_000);
+    let io = Io::new(&transport, &target);
+    let mut replica = Replica::open(ReplicaConfig::default()).unwrap();
+    block_on(sync(&mut replica, &mut Sqld::new(), &io, None)).unwrap();
+    assert!(transport.forged.get(), "no Snapshot call was made");
+    assert_replica_matches(&mut replica, &p);
+}
+
 /// How a fault damages a response.
 type Fault<'a> = &'a dyn Fn(Response) -> Result<Response, TransportError>;
 

@@ -54,13 +54,23 @@ fn invalid(context: &str, message: String) -> Error {
 }
 
 async fn bootstrap(io: &Io<'_>, limit: u64) -> Result<Pull> {
-    let generation =
-        current_generation(io).await?.ok_or_else(|| invalid("http-sync /info", "no current_generation".into()))?;
-    let context = format!("http-sync /export/{generation}");
-    let mut response = io.send(Method::Get, &format!("/export/{generation}"), &[], Vec::new(), &context).await?;
-    if response.status != 200 {
-        return Err(unexpected_status(io, &context, &mut response).await);
-    }
+    let mut asked = 0;
+    let (generation, context, mut response) = loop {
+        let generation =
+            current_generation(io).await?.ok_or_else(|| invalid("http-sync /info", "no current_generation".into()))?;
+        let context = format!("http-sync /export/{generation}");
+        let mut response = io.send(Method::Get, &format!("/export/{generation}"), &[], Vec::new(), &context).await?;
+        if response.status == 200 {
+            break (generation, context, response);
+        }
+        // The generation may have ended between `/info` and `/export` (a checkpoint): ask again,
+        // once; the new one is exported.
+        let error = unexpected_status(io, &context, &mut response).await;
+        asked += 1;
+        if asked == 2 || !matches!(error, Error::HttpStatus { status: 400 | 404 | 410, .. }) {
+            return Err(error);
+        }
+    };
     let mut batch = PageBatch::new(limit);
     let declared = response.content_length();
     if let Some(len) = declared {

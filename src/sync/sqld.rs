@@ -140,7 +140,10 @@ impl Sqld {
                 Ok(()) => return self.finish_batch(reader, &session, replace),
                 Err(status) if status.message.contains(wal_log::NO_HELLO) => self.session = None,
                 Err(status) if status.message.contains(wal_log::NEED_SNAPSHOT) => {
-                    return self.snapshot(io, &session, next, replace, limit).await;
+                    // `None`: the primary restarted between the two calls; handshake again.
+                    if let Some(pull) = self.snapshot(io, &session, next, replace, limit).await? {
+                        return Ok(pull);
+                    }
                 }
                 Err(status) => return Err(status_error(&context, status)),
             }
@@ -172,8 +175,15 @@ impl Sqld {
 
     /// `Snapshot(next)` after `NEED_SNAPSHOT`: every page's newest version as one transaction. sqld
     /// streams it in descending frame order, so the first version of a page is its newest, and the
-    /// last frame carries the database size.
-    async fn snapshot(&mut self, io: &Io<'_>, session: &Session, next: u64, replace: bool, limit: u64) -> Result<Pull> {
+    /// last frame carries the database size. `None` when the session is gone (`NO_HELLO`).
+    async fn snapshot(
+        &mut self,
+        io: &Io<'_>,
+        session: &Session,
+        next: u64,
+        replace: bool,
+        limit: u64,
+    ) -> Result<Option<Pull>> {
         let context = format!("sqld Snapshot({next})");
         let path = format!("{}/Snapshot", wal_log::SERVICE_PATH);
         let offset = LogOffset { next_offset: next, wal_flavor: None };
@@ -191,6 +201,7 @@ impl Sqld {
         if let Err(status) = outcome {
             if status.message.contains(wal_log::NO_HELLO) {
                 self.session = None;
+                return Ok(None);
             }
             return Err(status_error(&context, status));
         }
@@ -207,7 +218,7 @@ impl Sqld {
         let position = Position::Sqld { log_id: session.log_id, frame_no: FrameNo(max) };
         let (committed, frames) =
             batch.into_committed(replace, position).ok_or_else(|| invalid("snapshot without pages"))?;
-        Ok(Pull::Pages { committed, frames, over_limit: None })
+        Ok(Some(Pull::Pages { committed, frames, over_limit: None }))
     }
 }
 
