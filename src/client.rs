@@ -221,8 +221,9 @@ impl Client {
             Routed::Local(result) => return self.finish_local(result, consistency, started, transport),
             Routed::Remote(reason) => reason,
         };
-        let response = self.remote.once(transport, StreamRequest::Execute { stmt: stmt.to_hrana() }).await?;
-        let result = stmt_result(response)?;
+        let response = self.remote.once(transport, StreamRequest::Execute { stmt: stmt.to_hrana() }).await;
+        self.hand_over_deferred();
+        let result = stmt_result(response?)?;
         let index = result.replication_index;
         let mut result = ResultSet::from(result);
         let wrote = self.may_write(&stmt.sql);
@@ -266,7 +267,9 @@ impl Client {
             }
         }
         let wrote = mode != TxMode::Read || stmts.iter().any(|s| self.may_write(&s.sql));
-        let mut results = self.remote_batch(transport, stmts, mode, false, wrote, consistency).await?;
+        let results = self.remote_batch(transport, stmts, mode, false, wrote, consistency).await;
+        self.hand_over_deferred();
+        let mut results = results?;
         if let Some(last) = results.last().and_then(|r| r.bookmark.clone()) {
             for r in &mut results {
                 r.bookmark = Some(last.clone());

@@ -8,6 +8,7 @@
 mod primary;
 
 use std::cell::Cell;
+use std::rc::Rc;
 
 use libsql_edge::sync::engine::{Consistency, OnStale};
 use libsql_edge::transport::native::{block_on, NativeTransport};
@@ -61,7 +62,7 @@ fn client(p: &DevPrimary, extra: impl FnOnce(&mut ClientConfig)) -> Client {
     Client::new(&config).unwrap()
 }
 
-fn count(c: &Client, t: &Clocked, consistency: &Consistency) -> i64 {
+fn count(c: &Client, t: &dyn Transport, consistency: &Consistency) -> i64 {
     let rs = block_on(c.execute_with(t, &Statement::new("SELECT count(*) FROM items"), consistency)).unwrap();
     match rs.rows[0][0] {
         Value::Integer(n) => n,
@@ -103,6 +104,52 @@ fn cold_start_remote_reads_the_primary_while_one_bootstrap_is_queued() {
     assert_eq!(c.stats(t.now_ms()).counters.reads_local, 1);
     block_on(c.sync(&t)).unwrap();
     assert_eq!(count(&c, &t, &plain), 3);
+}
+
+/// `Clocked`, noting how many background tasks had been handed to the spawner when the primary
+/// answered a Hrana pipeline.
+struct Watching<'a> {
+    inner: &'a Clocked,
+    spawned: Rc<Cell<u32>>,
+    spawned_at_answer: Cell<Option<u32>>,
+}
+
+impl Transport for Watching<'_> {
+    fn send(&self, request: Request) -> BoxFuture<'_, Result<Response, TransportError>> {
+        let hrana = request.url.ends_with("/pipeline");
+        let response = self.inner.send(request);
+        Box::pin(async move {
+            let response = response.await;
+            if hrana {
+                self.spawned_at_answer.set(Some(self.spawned.get()));
+            }
+            response
+        })
+    }
+
+    fn sleep(&self, ms: u32) -> BoxFuture<'_, ()> {
+        self.inner.sleep(ms)
+    }
+
+    fn now_ms(&self) -> f64 {
+        self.inner.now_ms()
+    }
+}
+
+#[test]
+fn cold_start_remote_hands_the_bootstrap_over_once_the_primary_answered() {
+    let p = DevPrimary::start(Options::default());
+    seed(&p);
+    let t = Clocked::new();
+    let c = client(&p, |c| c.cold_start = Some("remote".into()));
+    let spawned = Rc::new(Cell::new(0));
+    let counter = spawned.clone();
+    c.engine().unwrap().set_spawner(Box::new(move |_, _| counter.set(counter.get() + 1)));
+    let w = Watching { inner: &t, spawned: spawned.clone(), spawned_at_answer: Cell::new(None) };
+    assert_eq!(count(&c, &w, &c.default_consistency()), 2, "the primary's rows");
+    assert_eq!(w.spawned_at_answer.get(), Some(0), "the bootstrap does not compete with the first answer");
+    assert_eq!(spawned.get(), 1, "handed over before the read returned");
+    assert_eq!(c.stats(t.now_ms()).counters.syncs_started, 0, "the spawner did not run it");
 }
 
 #[test]

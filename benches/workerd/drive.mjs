@@ -6,7 +6,11 @@
 //    netem proxy per primary: 40 ms RTT, 100 Mbit/s by default), then
 // 3. cold start: for each case a NEW `workerd serve` process on the wrangler bundle; the driver
 //    times process spawn -> first query result (polling the socket until it accepts), and the
-//    Worker times its first request from handler start to result (bootstrap sync included);
+//    Worker times its first request from handler start to result (bootstrap sync included); the
+//    `-remote` cases use coldStart "remote" with waitUntil (the primary answers the first read
+//    while the replica bootstraps in the background), and after the first result the driver polls
+//    the same isolate's client.stats() until the replica is installed, then reads until the replica
+//    serves the read (time until reads turn local); `edgehttp` is libsql-edge without a replica;
 // 4. steady state, one workerd process: point selects through libsql-edge (local replica) and
 //    @libsql/client/web (one Hrana request per query to the same primary), measured inside the
 //    Worker (performance.now() around each await) and from outside (HTTP requests doing 1 or N
@@ -18,7 +22,8 @@
 // BENCH_BATCH_REQS (30); through the shaped network the remote client's counts are capped by
 // BENCH_SHAPED_N (100 in-Worker queries per round), BENCH_SHAPED_HTTP_REQS (200) and
 // BENCH_SHAPED_BATCH_REQS (5) so a run stays within minutes; BENCH_NETS ("loopback,shaped"),
-// BENCH_RTT_MS (40), BENCH_BANDWIDTH_MBIT (100).
+// BENCH_RTT_MS (40), BENCH_BANDWIDTH_MBIT (100), BENCH_PARTS ("cold,warm,loop,outside"),
+// BENCH_COLD_DBS ("1mb,25mb": the databases of the cold-start and warm-isolate cases).
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -62,6 +67,9 @@ const SHAPED_BATCH_REQS = knob("BENCH_SHAPED_BATCH_REQS", 5, 1_000);
 const NETS = networks();
 // Which parts run (all by default); e.g. BENCH_PARTS=loop for the in-Worker point-select loops only.
 const PARTS = new Set(listKnob("BENCH_PARTS", "cold,warm,loop,outside", ["cold", "warm", "loop", "outside"]));
+const COLD_DBS = listKnob("BENCH_COLD_DBS", "1mb,25mb", ["1mb", "25mb"]);
+/** Bound on the wait for a remote cold start's replica to be installed (per run). */
+const TO_LOCAL_LIMIT_MS = 120_000;
 /** Warm-up queries before each timed in-Worker loop; the remote client's (one round trip each) are
  * 200 on loopback, 10 through the shaped network. */
 const WARM = { edge: 5000, none: 5000 };
@@ -133,7 +141,7 @@ async function firstResponse(w, path) {
       const body = await res.json();
       const done = performance.now();
       if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
-      return { body, spawnToResult: done - w.t0, request: done - sent };
+      return { body, spawnToResult: done - w.t0, request: done - sent, sent, done };
     } catch (e) {
       if (e?.cause?.code !== "ECONNREFUSED") throw e;
       if (w.child.exitCode !== null) throw new Error(`workerd exited: ${w.child.stderrText()}`);
@@ -172,6 +180,30 @@ function cpuNs(pid) {
   return total;
 }
 
+/** After a remote cold start's first result: polls the isolate's client.stats() (no query) until
+ * the replica is installed (a position, no reason to read remotely), then reads on every poll until
+ * the replica serves the read (an installed replica may not hold the table yet: http-sync installs
+ * the generation's base image first, which for the dev primary predates the table). `installed` /
+ * `at` = when the poll that saw the install / the first local read was answered. */
+async function untilLocal(w, c) {
+  const t0 = performance.now();
+  let installed = null;
+  for (let polls = 1; performance.now() - t0 < TO_LOCAL_LIMIT_MS; polls++) {
+    const body = await get(w.base, installed === null ? c.state : `${c.state}&id=43`);
+    const now = performance.now();
+    if (installed !== null && String(body.timing).startsWith("replica;")) {
+      if (Number(body.row?.id) !== 43) throw new Error(`${c.key}: wrong local row ${JSON.stringify(body)}`);
+      return { installed, at: now, polls, stats: body.stats };
+    }
+    if (installed === null && body.stats.position !== null && body.stats.remoteReads === null) {
+      installed = now;
+      continue;
+    }
+    await sleep(1);
+  }
+  throw new Error(`${c.key}: reads did not turn local within ${TO_LOCAL_LIMIT_MS} ms`);
+}
+
 async function get(base, path) {
   const res = await fetch(base + path);
   const body = await res.json();
@@ -186,6 +218,7 @@ async function get(base, path) {
 
 const fmt = (ms) => (ms === undefined || Number.isNaN(ms) ? "-" : ms < 1 ? `${(ms * 1000).toFixed(1)} µs` : `${ms.toFixed(2)} ms`);
 const ratio = (a, b) => (b > 0 ? `${(a / b).toFixed(1)}x` : "n/a");
+const ratio2 = (a, b) => (b > 0 ? `${(a / b).toFixed(2)}x` : "n/a");
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 const sizes = { "1mb": 4_000, "25mb": 103_000 };
@@ -201,10 +234,18 @@ async function measure(net, targets) {
   // Cold starts: one fresh workerd process per measurement, cases interleaved per run.
   const coldCases = [
     { key: "ping", label: "workerd start, /ping (no database)", path: "/ping" },
-    ...["1mb", "25mb"].flatMap((db) => [
+    ...COLD_DBS.flatMap((db) => [
       { key: `edge-${db}-auto`, db, label: `libsql-edge ${db}, protocol auto (detects http-sync)`, path: `/first?${q("edge", db, "&proto=auto&id=42")}` },
       { key: `edge-${db}-sqld`, db, label: `libsql-edge ${db}, protocol sqld (gRPC)`, path: `/first?${q("edge", db, "&proto=sqld&id=42")}` },
+      ...["auto", "sqld"].map((proto) => ({
+        key: `edge-${db}-remote${proto === "auto" ? "" : "-sqld"}`,
+        db,
+        label: `libsql-edge ${db}, coldStart remote, ${proto}`,
+        path: `/first?${q("edge", db, `&proto=${proto}&cold=remote&id=42`)}`,
+        state: `/state?${q("edge", db, `&proto=${proto}&cold=remote`)}`,
+      })),
       { key: `web-${db}`, db, label: `@libsql/client/web ${db}`, path: `/first?${q("web", db, "&id=42")}` },
+      { key: `edgehttp-${db}`, db, label: `libsql-edge ${db}, no replica (url = primary)`, path: `/first?${q("edgehttp", db, "&id=42")}` },
     ]),
   ];
   {
@@ -212,7 +253,9 @@ async function measure(net, targets) {
     const w = await startWorkerd(configPath);
     await firstResponse(w, "/ping").finally(() => stop(w.child));
   }
-  const cold = Object.fromEntries(coldCases.map((c) => [c.key, { spawn: [], request: [], worker: [], create: [], body: null }]));
+  const cold = Object.fromEntries(
+    coldCases.map((c) => [c.key, { spawn: [], request: [], worker: [], create: [], body: null, local: c.state ? { spawn: [], request: [], result: [], polls: [], installed: [] } : null }]),
+  );
   for (let run = 0; run < (PARTS.has("cold") ? COLD_RUNS : 0); run++) {
     for (const c of coldCases) {
       const w = await startWorkerd(configPath);
@@ -226,6 +269,16 @@ async function measure(net, targets) {
         if (typeof r.body.ms === "number") cold[c.key].worker.push(r.body.ms);
         if (typeof r.body.createMs === "number") cold[c.key].create.push(r.body.createMs);
         cold[c.key].body = r.body;
+        if (c.state) {
+          if (!String(r.body.timing).startsWith("primary;")) throw new Error(`${c.key}: first read not served by the primary: ${JSON.stringify(r.body)}`);
+          const t = await untilLocal(w, c);
+          cold[c.key].local.spawn.push(t.at - w.t0);
+          cold[c.key].local.request.push(t.at - r.sent);
+          cold[c.key].local.result.push(t.at - r.done);
+          cold[c.key].local.polls.push(t.polls);
+          cold[c.key].local.installed.push(t.installed - w.t0);
+          cold[c.key].body = { ...r.body, memoryBytes: t.stats.memoryBytes, position: t.stats.position };
+        }
       } finally {
         await stop(w.child);
       }
@@ -244,7 +297,7 @@ async function measure(net, targets) {
     // and wasm instantiation.
     const warmBoot = {};
     for (let run = 0; run < (PARTS.has("warm") ? COLD_RUNS : 0); run++) {
-      for (const db of ["1mb", "25mb"]) {
+      for (const db of COLD_DBS) {
         for (const [key, path] of [
           [`edge-${db}-auto`, `/first?${q("edge", db, "&proto=auto&id=42&fresh=1")}`],
           [`edge-${db}-sqld`, `/first?${q("edge", db, "&proto=sqld&id=42&fresh=1")}`],
@@ -381,18 +434,40 @@ function table(net, result, dbs) {
   for (const c of coldCases) {
     const m = cold[c.key];
     if (m.spawn.length === 0) continue;
-    const extra = c.key === "ping" ? "" : c.key.startsWith("edge") ? `  (${mb(m.body.memoryBytes)} in replica, ${m.body.position})` : "";
+    const extra = c.key.startsWith("edge") && m.body.memoryBytes !== null ? `  (${mb(m.body.memoryBytes)} in replica, ${m.body.position})` : "";
     line(
       `${c.label.padEnd(52)} ${fmt(median(m.spawn)).padStart(11)} ${(c.key === "ping" ? "" : fmt(median(m.spawn) - ping)).padStart(11)} ${fmt(median(m.request)).padStart(11)} ${(m.worker.length ? fmt(median(m.worker)) : "").padStart(11)} ${(c.key.startsWith("edge") ? fmt(median(m.create)) : "").padStart(11)}${extra}`,
     );
   }
-  for (const db of PARTS.has("cold") ? ["1mb", "25mb"] : []) {
+  for (const db of PARTS.has("cold") ? COLD_DBS : []) {
     const web = median(cold[`web-${db}`].spawn);
+    const webReq = median(cold[`web-${db}`].request);
+    const remote = (suffix, what, base) => ratio2(median(cold[`edge-${db}-remote${suffix}`][what]) - base, median(cold[`web-${db}`][what]) - base);
     line(
       `  ${db} (${mb(dbs[db].bytes)}) spawn->row, edge/web: ${ratio(median(cold[`edge-${db}-auto`].spawn), web)} (auto), ` +
         `${ratio(median(cold[`edge-${db}-sqld`].spawn), web)} (sqld); first request alone, edge/web: ` +
-        `${ratio(median(cold[`edge-${db}-auto`].request), median(cold[`web-${db}`].request))} (auto), ${ratio(median(cold[`edge-${db}-sqld`].request), median(cold[`web-${db}`].request))} (sqld)`,
+        `${ratio(median(cold[`edge-${db}-auto`].request), webReq)} (auto), ${ratio(median(cold[`edge-${db}-sqld`].request), webReq)} (sqld)`,
     );
+    line(
+      `  ${db} coldStart remote, edge/web: spawn->row ${remote("", "spawn", 0)} (auto), ${remote("-sqld", "spawn", 0)} (sqld); ` +
+        `in Worker ${remote("", "worker", 0)} (auto), ${remote("-sqld", "worker", 0)} (sqld); ` +
+        `first request alone ${remote("", "request", 0)} (auto), ${remote("-sqld", "request", 0)} (sqld)`,
+    );
+  }
+  const remote = coldCases.filter((c) => c.state && cold[c.key].local.spawn.length > 0);
+  if (remote.length > 0) {
+    line();
+    line(`TIME UNTIL READS TURN LOCAL with coldStart "remote" (median of ${COLD_RUNS}; after the first result the driver polls the`);
+    line(`isolate's client.stats() every ~1 ms, without a query until the replica is installed, then with one read until the`);
+    line(`replica serves it (serverTiming "replica"); 'installed' = the first poll that saw a position, from spawn)`);
+    line(`${"case".padEnd(52)} ${"from spawn".padStart(11)} ${"from 1st req".padStart(12)} ${"after 1st row".padStart(13)} ${"installed".padStart(11)} ${"polls".padStart(6)}`);
+    for (const c of remote) {
+      const l = cold[c.key].local;
+      line(
+        `${c.label.padEnd(52)} ${fmt(median(l.spawn)).padStart(11)} ${fmt(median(l.request)).padStart(12)} ${fmt(median(l.result)).padStart(13)} ` +
+          `${fmt(median(l.installed)).padStart(11)} ${String(median(l.polls)).padStart(6)}`,
+      );
+    }
   }
   line();
   line(`FIRST QUERY OF A NEW CLIENT IN A WARM ISOLATE (median of ${COLD_RUNS}; same workerd process, wasm already instantiated;`);
@@ -420,7 +495,12 @@ function table(net, result, dbs) {
   line("  a /ping-only Worker request; '1st req' = that first HTTP request alone; 'in Worker' = handler start to result");
   line("  (in-Worker clock, 1 ms steps); 'wasm init' = the part of it spent in createClient (wasm instantiation).");
   line("  'auto' spends one extra round trip detecting the protocol (GET /info). spawn->row includes process start,");
-  line("  config load, script and wasm compilation and isolate start, wherever workerd does them.");
+  line("  config load, script and wasm compilation and isolate start, wherever workerd does them. 'coldStart remote':");
+  line("  the first read goes to the primary over Hrana (the bootstrap starts in the background through waitUntil);");
+  line("  'wasm init' is still paid (createClient instantiates the wasm). Time until local: from spawning the process,");
+  line("  from sending the first request, and from its result, to the answer of the first poll whose read the replica");
+  line("  served (at most one poll late: ~1 ms, or a round trip when the poll before still read from the primary).");
+  line("  'no replica (url = primary)': libsql-edge as a remote-only client, one Hrana request like the web client.");
   line("- shaped: netem adds half the RTT to each request and to each response head, and paces bodies.");
   line("- one shared 2-core VM, release dev primary; p99s are dominated by VM noise (see the empty request);");
   line("  single run: compare columns, not runs.");
@@ -462,6 +542,10 @@ function record(net, result, dbs, proxyStats) {
       warmRequestMs: steady.warmBoot[c.key]?.request ?? null,
       warmWorkerMs: steady.warmBoot[c.key]?.worker ?? null,
       replicaBytes: cold[c.key].body?.memoryBytes ?? null,
+      // coldStart "remote": when reads turned local, from spawn / first request sent / first result.
+      toLocalMs: cold[c.key].local
+        ? { spawn: cold[c.key].local.spawn, request: cold[c.key].local.request, result: cold[c.key].local.result, installedFromSpawn: cold[c.key].local.installed }
+        : null,
     })),
   });
 }

@@ -2,11 +2,18 @@
 // Two clients read the same rows of the same dev primary:
 //   edge: libsql-edge's createClient (an in-memory replica in this isolate; reads run locally),
 //   web:  @libsql/client/web (every execute is one Hrana HTTP request to the primary).
-// Endpoints (all GET; `client` = edge | web | none (no database: the loop's own cost), `db` = 1mb | 25mb, `rows` = row count of that db):
+// Endpoints (all GET; `client` = edge | web | edgehttp (libsql-edge with the primary as `url`, no
+// replica) | none (no database: the loop's own cost), `db` = 1mb | 25mb, `rows` = row count of that db):
 //   /ping                               nothing but a response (process / isolate start baseline)
 //   /first?client&db&rows&proto&id      first query of a fresh isolate, timed in the Worker from the
 //                                       start of the handler (includes the replica's bootstrap); with
-//                                       &fresh an uncached edge replica (a bootstrap in a warm isolate)
+//                                       &fresh an uncached edge replica (a bootstrap in a warm isolate);
+//                                       with &cold=remote the edge client has coldStart "remote" and
+//                                       waitUntil: the primary answers while the replica bootstraps
+//                                       in the background
+//   /state?db&proto&cold[&id]           the module-scope edge client's stats() and serverTiming(), after
+//                                       one point select of id if given (the driver polls it without a
+//                                       query until the replica is installed, then reads once)
 //   /loop?client&db&rows&n&warm         warm-up, then n point selects, each await timed with
 //                                       performance.now(); answers the percentiles and the times
 //   /q?client&db&rows&n&start           n point selects, untimed (the driver times the request)
@@ -14,6 +21,9 @@
 // client is created per request, as a Worker using @libsql/client/web would do.
 import { createClient as createEdgeClient } from "../../dist/init/workerd.js";
 import { createClient as createWebClient } from "@libsql/client/web";
+// Request-independent: background work started by any request stays alive (workerd's ctx.waitUntil
+// for the request running at the time).
+import { waitUntil } from "cloudflare:workers";
 
 interface Env {
   PRIMARY_1MB: string;
@@ -21,11 +31,12 @@ interface Env {
 }
 
 type Client = { execute(stmt: { sql: string; args: unknown[] }): Promise<{ rows: unknown[] }>; close(): void };
+type EdgeClient = Client & { position: string | null; memoryBytes: number; stats(): Record<string, unknown>; serverTiming(): string | null };
 
 const SQL = "SELECT id, k, name, val FROM bench WHERE id = ?";
 const MAX_QUERIES = 100_000;
 
-const edgeClients = new Map<string, Client & { position: string | null; memoryBytes: number }>();
+const edgeClients = new Map<string, EdgeClient>();
 
 function primaryUrl(env: Env, db: string): string {
   if (db === "1mb") return env.PRIMARY_1MB;
@@ -33,27 +44,39 @@ function primaryUrl(env: Env, db: string): string {
   throw new Error(`unknown db ${db}`);
 }
 
-function edgeClient(env: Env, db: string, proto: string) {
-  const key = `${db}/${proto}`;
-  let client = edgeClients.get(key);
-  if (client === undefined) {
-    const config: Record<string, unknown> = { url: `file:${db}.db`, syncUrl: primaryUrl(env, db) };
-    if (proto !== "auto") config.syncProtocol = proto;
-    client = createEdgeClient(config as never) as never;
-    edgeClients.set(key, client!);
-  }
-  return client!;
+/** The edge client's options; `cold` = "wait" (no waitUntil: the first read waits for the
+ * bootstrap) or "remote" (coldStart "remote" with waitUntil). */
+function edgeConfig(env: Env, db: string, proto: string, cold: string): Record<string, unknown> {
+  const config: Record<string, unknown> = { url: `file:${db}.db`, syncUrl: primaryUrl(env, db) };
+  if (proto !== "auto") config.syncProtocol = proto;
+  if (cold === "remote") Object.assign(config, { coldStart: "remote", waitUntil });
+  else if (cold !== "wait") throw new Error(`unknown cold ${cold}`);
+  return config;
 }
 
-function client(env: Env, kind: string, db: string, proto: string, fresh = false): { c: Client; done: () => void } {
+function edgeClient(env: Env, db: string, proto: string, cold = "wait"): EdgeClient {
+  const key = `${db}/${proto}/${cold}`;
+  let client = edgeClients.get(key);
+  if (client === undefined) {
+    client = createEdgeClient(edgeConfig(env, db, proto, cold) as never) as unknown as EdgeClient;
+    edgeClients.set(key, client);
+  }
+  return client;
+}
+
+function client(env: Env, kind: string, db: string, proto: string, fresh = false, cold = "wait"): { c: Client; done: () => void } {
   if (kind === "edge" && fresh) {
     // A new, uncached replica (bootstraps again), closed after the request.
-    const config: Record<string, unknown> = { url: `file:${db}.db`, syncUrl: primaryUrl(env, db) };
-    if (proto !== "auto") config.syncProtocol = proto;
-    const c = createEdgeClient(config as never) as unknown as Client;
+    const c = createEdgeClient(edgeConfig(env, db, proto, cold) as never) as unknown as Client;
     return { c, done: () => c.close() };
   }
-  if (kind === "edge") return { c: edgeClient(env, db, proto), done: () => {} };
+  if (kind === "edge") return { c: edgeClient(env, db, proto, cold), done: () => {} };
+  if (kind === "edgehttp") {
+    // libsql-edge without a replica (url = the primary): every execute is one Hrana request, as
+    // with the web client, through our wasm (what a remote cold read costs besides the bootstrap).
+    const c = createEdgeClient({ url: primaryUrl(env, db) } as never) as unknown as Client;
+    return { c, done: () => c.close() };
+  }
   if (kind === "web") {
     const c = createWebClient({ url: primaryUrl(env, db) }) as unknown as Client;
     return { c, done: () => c.close() };
@@ -96,7 +119,7 @@ function clockStep(): number {
 }
 
 function json(value: unknown, status = 200): Response {
-  return new Response(JSON.stringify(value), { status, headers: { "content-type": "application/json" } });
+  return new Response(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v)), { status, headers: { "content-type": "application/json" } });
 }
 
 export default {
@@ -108,18 +131,34 @@ export default {
       const kind = url.searchParams.get("client") ?? "edge";
       const db = url.searchParams.get("db") ?? "1mb";
       const proto = url.searchParams.get("proto") ?? "auto";
+      const cold = url.searchParams.get("cold") ?? "wait";
       const rows = int(url, "rows", 1, 1_000_000_000);
       if (rows < 1) throw new Error("rows must be >= 1");
+      if (url.pathname === "/state") {
+        const c = edgeClients.get(`${db}/${proto}/${cold}`);
+        if (c === undefined) return json({ error: "no such client yet" }, 404);
+        const id = url.searchParams.get("id");
+        const row = id === null ? undefined : ((await c.execute({ sql: SQL, args: [int(url, "id", 1, rows)] })).rows[0] ?? null);
+        return json({ stats: c.stats(), timing: c.serverTiming(), row });
+      }
 
       if (url.pathname === "/first") {
         const id = int(url, "id", 1, rows);
-        const { c, done } = client(env, kind, db, proto, url.searchParams.has("fresh")); // edge: 1st call instantiates the wasm
+        const { c, done } = client(env, kind, db, proto, url.searchParams.has("fresh"), cold); // edge: 1st call instantiates the wasm
         const created = performance.now();
         const rs = await c.execute({ sql: SQL, args: [id] });
         const ms = performance.now() - start;
         const createMs = created - start;
-        const edge = kind === "edge" ? (c as ReturnType<typeof edgeClient>) : undefined;
-        const body = { ms, createMs, row: rs.rows[0] ?? null, position: edge?.position ?? null, memoryBytes: edge?.memoryBytes ?? null };
+        const edge = kind === "edge" ? (c as EdgeClient) : undefined;
+        const body = {
+          ms,
+          createMs,
+          row: rs.rows[0] ?? null,
+          position: edge?.position ?? null,
+          memoryBytes: edge?.memoryBytes ?? null,
+          // Where the read was served ("replica;..." or "primary;desc=\"cold\";...").
+          timing: edge?.serverTiming() ?? null,
+        };
         done();
         return json(body);
       }

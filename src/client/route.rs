@@ -154,9 +154,12 @@ impl Client {
     }
 
     /// Whether `sql` may write: SQLite's answer when the replica can prepare it, else a scan of
-    /// its keywords (the replica may not have the table yet).
+    /// its keywords (the replica may not have the table yet). A replica that has not bootstrapped
+    /// is not asked: it has no schema to prepare against, and opening its SQLite connection would
+    /// only delay a cold read the primary answered.
     pub(super) fn may_write(&self, sql: &str) -> bool {
-        match self.engine.as_ref().and_then(|e| e.replica().borrow().prepared_readonly(sql)) {
+        let engine = self.engine.as_ref().filter(|e| e.position().is_some());
+        match engine.and_then(|e| e.replica().borrow().prepared_readonly(sql)) {
             Some(readonly) => !readonly,
             None => super::classify::may_write(sql),
         }
@@ -239,6 +242,14 @@ impl Client {
             None => seen,
         }
         .encode()
+    }
+
+    /// Hands the background work a cold read deferred to the spawner (once the call has its
+    /// remote answer: see `Engine::hand_over_deferred`).
+    pub(super) fn hand_over_deferred(&self) {
+        if let Some(engine) = &self.engine {
+            engine.hand_over_deferred();
+        }
     }
 
     /// Records the timing of the call that started at `started`.

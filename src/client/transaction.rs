@@ -94,7 +94,10 @@ impl Client {
                 }
                 Some(begun.map(|_| ()))
             };
-            if let Routed::Local(begun) = self.route_read(transport, consistency, |_| true, begin).await? {
+            let routed = self.route_read(transport, consistency, |_| true, begin).await;
+            // A remote transaction starts its stream later: nothing to wait for here.
+            self.hand_over_deferred();
+            if let Routed::Local(begun) = routed? {
                 begun?;
                 return Ok(self.transactions.add(Tx::Local));
             }

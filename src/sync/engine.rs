@@ -93,6 +93,9 @@ pub struct Engine {
     /// Background tasks started while no spawner is set (native embedding, tests): run them with
     /// [`Engine::run_queued`].
     queued: RefCell<Vec<(Task, u64)>>,
+    /// Leased tasks held back until the call that started them has its remote answer (a cold
+    /// read's bootstrap): see [`Engine::hand_over_deferred`].
+    deferred: RefCell<Vec<(Task, u64)>>,
     /// The snapshot tier, when a store was given.
     tier: RefCell<Option<Rc<tier::Tier>>>,
     /// Where a partial replica's missing pages come from (`None`: the replica is full).
@@ -129,6 +132,7 @@ impl Engine {
             stats: RefCell::new(Counters::default()),
             spawner: RefCell::new(None),
             queued: RefCell::new(Vec::new()),
+            deferred: RefCell::new(Vec::new()),
             tier: RefCell::new(None),
             partial: RefCell::new(None),
             partial_note: Cell::new(None),
@@ -196,9 +200,10 @@ impl Engine {
         self.flights.borrow().state(now)
     }
 
-    /// Takes the lease for `task` and hands the task to the spawner (or queues it). Counts a
-    /// joined sync when another one is in flight.
-    fn start(&self, task: Task, now: f64) {
+    /// Takes the lease for `task` and hands the task to the spawner (or queues it; with `defer`,
+    /// holds it until [`Engine::hand_over_deferred`]). Counts a joined sync when another one is in
+    /// flight.
+    fn start(&self, task: Task, now: f64, defer: bool) {
         let expires_at = now + f64::from(self.settings.timeout_ms) + LEASE_MARGIN_MS;
         let acquired = self.flights.borrow_mut().acquire(task, now, expires_at);
         let Some(token) = acquired.token() else {
@@ -208,7 +213,24 @@ impl Engine {
         if matches!(acquired, Acquired::TakenOver(_)) {
             self.stats.borrow_mut().syncs_taken_over += 1;
         }
-        self.hand_over(task, token);
+        if defer {
+            self.deferred.borrow_mut().push((task, token));
+        } else {
+            self.hand_over(task, token);
+        }
+    }
+
+    /// Hands the deferred tasks to the spawner. A cold read answered by the primary defers the
+    /// bootstrap it starts until its own remote statement has returned, so the bootstrap's
+    /// responses (decoding and installing the image) do not share the isolate's thread with the
+    /// first answer. The caller calls this once it has that answer (or an error); the next read
+    /// calls it too, so a call that was dropped meanwhile delays the bootstrap at most until then
+    /// (its lease, taken at once, keeps a second one from starting).
+    pub fn hand_over_deferred(&self) {
+        let deferred = std::mem::take(&mut *self.deferred.borrow_mut());
+        for (task, token) in deferred {
+            self.hand_over(task, token);
+        }
     }
 
     /// Gives a leased task to the spawner (or the queue).

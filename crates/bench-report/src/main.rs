@@ -3,6 +3,7 @@
 //! as `<bench>.txt`) and writes `report.md` and its SVG plots into the out directory. Every figure
 //! names the command and the date that produced it. Missing inputs leave their section out.
 
+mod cold_remote;
 mod data;
 mod plot;
 
@@ -185,7 +186,8 @@ fn cold_starts(r: &Results, out: &Path, md: &mut String) -> Res<()> {
         md,
         "From spawning a new `workerd serve` process (fresh isolate, empty replica) to the first query's result \
          (plotted), and minus the same for a request that does no query ('minus ping'; noisy for small figures). \
-         libsql-edge bootstraps the whole database before answering; `@libsql/client/web` sends one query. \
+         libsql-edge bootstraps the whole database before answering (the `coldStart remote` cases excepted: \
+         see below); `@libsql/client/web` sends one query. \
          'wasm init' is the part spent in createClient (instantiation), by the Worker's 1 ms clock.\n"
     )?;
     writeln!(md, "| network | case | spawn → row (median) | minus ping | in Worker | wasm init |")?;
@@ -215,7 +217,8 @@ fn cold_starts(r: &Results, out: &Path, md: &mut String) -> Res<()> {
         "ms",
         &items,
     )?;
-    figure(md, file, "cold start by database size and path", &source(first))
+    figure(md, file, "cold start by database size and path", &source(first))?;
+    cold_remote::section(&recs, out, md)
 }
 
 fn bootstrap(r: &Results, out: &Path, md: &mut String) -> Res<()> {

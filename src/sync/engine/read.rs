@@ -33,11 +33,16 @@ impl Engine {
     /// the first bootstrap (or a wait for another call's), a pull to the head or to a bookmark.
     /// Starts background work (one in flight per replica). A bookmark the primary's history cannot
     /// contain (another `log_id`, a later generation than the primary's) is `BOOKMARK_INVALID`.
+    /// A cold read answered by the primary holds its bootstrap back until the caller hands it
+    /// over (`hand_over_deferred`, after the remote statement); anything an earlier call deferred
+    /// is handed over first.
     pub async fn prepare_read(&self, transport: &dyn Transport, consistency: &Consistency) -> Result<Served> {
+        self.hand_over_deferred();
         let now = transport.now_ms();
         let decision = self.decide(now, consistency);
         if let Some(task) = decision.start {
-            self.start(task, now);
+            let defer = decision.route == Route::Remote(Reason::Cold) && task == Task::Bootstrap;
+            self.start(task, now, defer);
         }
         match decision.route {
             Route::Local => Ok(Served::Local),
@@ -64,7 +69,7 @@ impl Engine {
     /// A read `try_local` allowed has run on the replica.
     pub fn served_locally(&self, read: LocalRead) {
         if let Some(task) = read.start {
-            self.start(task, read.now);
+            self.start(task, read.now, false);
         }
         self.note_read(Served::Local);
     }
