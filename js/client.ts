@@ -18,8 +18,10 @@ import { ResultSetImpl } from "@libsql/core/util";
 import { expand } from "./config.js";
 import { snapshotStore } from "./snapshot.js";
 import type { WasmClient, WasmLocalClient } from "./wasm.js";
-import { generation, guard, guardSync, instanceFetch, wasm } from "./wasm.js";
-import { LibsqlBatchError, LibsqlError, mapAsyncErrors, mapErrors } from "./errors.js";
+import { generation, guard, guardSync, instanceFetch, thrownBy, wasm, wasmBuffer } from "./wasm.js";
+import { unpack } from "./packed.js";
+import { buildRow, intValue, rowKeys } from "./rows.js";
+import { LibsqlBatchError, LibsqlError, mapAsyncErrors, mapErrors, toLibsqlError } from "./errors.js";
 
 /** What both wasm clients offer (WasmLocalClient adds `local`). */
 type Inner = WasmClient | WasmLocalClient;
@@ -74,6 +76,7 @@ export interface SessionOptions {
   onStale?: "sync" | "primary" | "serve";
 }
 
+/** A result as the wasm side's object path gives it (integers as bigint). */
 interface RawResult {
   columns: string[];
   columnTypes: string[];
@@ -133,31 +136,6 @@ function statement(s: InStatement, local: LocalRules): { sql: string; args?: InA
   throw new TypeError("A statement must be a string or an object with `sql` and optional `args`");
 }
 
-function intValue(v: Value, intMode: IntMode, local: boolean): Value {
-  if (typeof v !== "bigint") return v;
-  if (intMode === "bigint") return v;
-  if (intMode === "string") return "" + v;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n)) {
-    throw new RangeError(`Received integer which ${local ? "cannot" : "is too large to"} be safely represented as a JavaScript number`);
-  }
-  return n;
-}
-
-function row(columns: string[], values: Value[], intMode: IntMode, local: boolean): Row {
-  const r: Record<string | number, Value> = {};
-  Object.defineProperty(r, "length", { value: values.length });
-  for (let i = 0; i < values.length; i++) {
-    const value = intValue(values[i], intMode, local);
-    Object.defineProperty(r, i, { value });
-    const name = columns[i];
-    if (name !== undefined && !Object.hasOwn(r, name)) {
-      Object.defineProperty(r, name, { value, enumerable: true, configurable: true, writable: true });
-    }
-  }
-  return r as unknown as Row;
-}
-
 /** The wasm client a JS client currently uses, rebuilt after a wasm trap re-instantiated the
  * module (a replica then bootstraps again on its next call; a local database starts afresh). */
 class Handle {
@@ -192,9 +170,15 @@ class Handle {
 }
 
 function resultSet(raw: RawResult, intMode: IntMode, local: LocalRules): EdgeResultSet {
-  const rows = raw.rows.map((values) => row(raw.columns, values, intMode, local !== null));
-  const rs = new ResultSetImpl(raw.columns, raw.columnTypes, rows, raw.rowsAffected, raw.lastInsertRowid);
-  return Object.defineProperty(rs, "bookmark", { value: raw.bookmark ?? null }) as EdgeResultSet;
+  const keys = rowKeys(raw.columns);
+  const rows = raw.rows.map((values) => buildRow(keys, values.map((v) => intValue(v, intMode, local !== null)), values.length));
+  return edgeResultSet(raw.columns, raw.columnTypes, rows, raw.rowsAffected, raw.lastInsertRowid, raw.bookmark ?? null);
+}
+
+/** The ResultSet of a call: @libsql/client's, plus a non-enumerable `bookmark`. */
+function edgeResultSet(columns: string[], columnTypes: string[], rows: Row[], rowsAffected: number, lastInsertRowid: bigint | undefined, bookmark: string | null): EdgeResultSet {
+  const rs = new ResultSetImpl(columns, columnTypes, rows, rowsAffected, lastInsertRowid);
+  return Object.defineProperty(rs, "bookmark", { value: bookmark }) as EdgeResultSet;
 }
 
 const txClosedError = () => new LibsqlError("The transaction is closed", "TRANSACTION_CLOSED");
@@ -284,7 +268,22 @@ class Reads {
   async execute(stmtOrSql: InStatement | string, args?: InArgs): Promise<EdgeResultSet> {
     const local = this.local;
     const stmt = statement(typeof stmtOrSql === "string" && args !== undefined ? { sql: stmtOrSql, args } : stmtOrSql, local);
-    const rs = resultSet(await this.handle.call<RawResult>((i) => (i as WasmClient).execute(stmt, this.options)), this.intMode, local);
+    // A read the replica can answer now comes back synchronously, packed; anything else (0) takes
+    // the async path. Rust decides which.
+    const inner = this.handle.get();
+    let ptr: number;
+    try {
+      ptr = inner.executeLocal(stmt.sql, stmt.args, this.options);
+    } catch (e) {
+      throw toLibsqlError(thrownBy(e));
+    }
+    let rs: EdgeResultSet;
+    if (ptr !== 0) {
+      const p = unpack(wasmBuffer(), ptr, this.intMode, local !== null);
+      rs = edgeResultSet(p.columns, p.columnTypes, p.rows, p.rowsAffected, p.lastInsertRowid, p.bookmark);
+    } else {
+      rs = resultSet(await this.handle.call<RawResult>((i) => (i as WasmClient).execute(stmt, this.options)), this.intMode, local);
+    }
     this.saw(rs);
     return rs;
   }

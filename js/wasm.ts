@@ -59,6 +59,18 @@ export function configure(options: IsolateOptions): void {
   isolateBudget = options.memoryBudgetBytes;
 }
 
+let memory: WebAssembly.Memory | undefined;
+let memoryOf = -1;
+
+/** The current buffer of the instance's linear memory (where packed results are left). */
+export function wasmBuffer(): ArrayBuffer {
+  if (memory === undefined || memoryOf !== generation) {
+    memory = wasm().wasmMemory() as WebAssembly.Memory;
+    memoryOf = generation;
+  }
+  return memory.buffer;
+}
+
 function isTrap(e: unknown): e is WebAssembly.RuntimeError {
   return e instanceof WebAssembly.RuntimeError;
 }
@@ -96,6 +108,12 @@ events.addEventListener?.("error", (event) => {
     event.preventDefault?.();
   }
 });
+
+/** What a synchronous call into the wasm threw: a trap becomes WASM_TRAP (for hot paths that
+ * call without a closure; `guardSync` otherwise). */
+export function thrownBy(e: unknown): unknown {
+  return isTrap(e) ? onTrap(e) : e;
+}
 
 /** Runs a synchronous call into the wasm; a trap becomes WASM_TRAP. */
 export function guardSync<T>(call: () => T): T {

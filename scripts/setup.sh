@@ -4,6 +4,7 @@
 #   - the wasm32-unknown-unknown Rust target
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock (it provides the test runner)
 #   - cargo-fuzz, pinned, for scripts/fuzz.sh (npm run fuzz / fuzz:smoke)
+#   - worker-build 0.8.7 (builds the example Rust Worker, examples/rust-worker)
 #   - npm dependencies from package-lock.json: a Node 22 for wrangler/vitest, wrangler, vitest, deno,
 #     tursodb, binaryen's wasm-opt (apt's binaryen 108 breaks the externref table), the clients
 #     the comparison tests run against
@@ -51,6 +52,15 @@ fuzz_have=$(cargo fuzz --version 2>/dev/null | awk '{ print $2 }' || true)
 if [ "$fuzz_have" != "$fuzz_want" ]; then
   say "installing cargo-fuzz $fuzz_want (had '${fuzz_have:-none}'); about 2 minutes"
   cargo install cargo-fuzz --version "$fuzz_want" --locked --quiet
+fi
+
+# 3c. worker-build, pinned to the workers-rs version the `worker` feature uses. It would download
+# wasm-bindgen, wasm-opt and esbuild at build time; tests/rust-worker/build.sh points it at the
+# ones installed here and by npm instead.
+worker_build=0.8.7
+if [ "$(worker-build --version 2>/dev/null || true)" != "$worker_build" ]; then
+  say "installing worker-build $worker_build; this takes a few minutes"
+  cargo install worker-build --version "$worker_build" --locked --quiet
 fi
 
 # 4. npm dependencies, exactly as locked. Re-run only when package-lock.json changed.

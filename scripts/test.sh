@@ -13,4 +13,5 @@ npm run --silent test:deno
 npm run --silent test:memory
 npm run --silent test:compat
 npm run --silent test:package
+npm run --silent test:rust-worker
 npm run --silent fuzz:smoke

@@ -10,6 +10,7 @@
 
 mod classify;
 mod config;
+mod fast;
 mod route;
 mod statement;
 mod stats;
@@ -26,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::protocol::hrana::{self, BatchCond, BatchStep, StreamRequest};
 use crate::protocol::Position;
 use crate::remote::{batch_result, stmt_result, Remote};
-use crate::replica::{Params, Replica};
+use crate::replica::Replica;
 use crate::sync::bookmark::{database_id, Bookmark, Target};
 use crate::sync::engine::{Consistency, Engine, Spawner};
 use crate::sync::SyncStats;
@@ -50,6 +51,9 @@ pub struct Client {
     own_write: RefCell<Option<(Bookmark, f64)>>,
     last_call: Cell<Option<CallTiming>>,
     closed: Cell<bool>,
+    /// The last bookmark a local read encoded, with its text (local reads repeat it until the
+    /// replica moves).
+    encoded: RefCell<Option<(Bookmark, String)>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -84,6 +88,7 @@ impl Client {
             own_write: RefCell::new(None),
             last_call: Cell::new(None),
             closed: Cell::new(false),
+            encoded: RefCell::new(None),
         })
     }
 
@@ -210,22 +215,8 @@ impl Client {
         self.check_open()?;
         let started = transport.now_ms();
         let is_read = |replica: &Replica| replica.is_local_read(&stmt.sql);
-        let routed = self
-            .route_read(transport, consistency, is_read, |replica| {
-                if !replica.is_local_read(&stmt.sql) {
-                    return None;
-                }
-                let params = Params { positional: &stmt.args, named: &stmt.named_args };
-                match replica.query_with(&stmt.sql, params) {
-                    // Argument errors are worded by the primary (ARGS_INVALID on sqld), as
-                    // `@libsql/client` reports them: let it answer.
-                    Err(Error::Sqlite(
-                        rusqlite::Error::InvalidParameterCount(..) | rusqlite::Error::InvalidParameterName(_),
-                    )) => None,
-                    result => Some(result.map(ResultSet::from)),
-                }
-            })
-            .await?;
+        let routed =
+            self.route_read(transport, consistency, is_read, |replica| fast::execute_on_replica(replica, stmt)).await?;
         let reason = match routed {
             Routed::Local(result) => return self.finish_local(result, consistency, started, transport),
             Routed::Remote(reason) => reason,

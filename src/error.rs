@@ -150,6 +150,15 @@ pub enum Error {
         /// The first frame whose checksum failed.
         frame_no: u64,
     },
+    /// A result value could not be converted to the Rust type asked for (`row.get`, `rows_as`,
+    /// serde), or the column asked for is not in the result.
+    #[error("column {column}: {message}")]
+    Decode {
+        /// The column's name (or index) the conversion was for; empty for the row as a whole.
+        column: String,
+        /// What did not fit.
+        message: String,
+    },
 }
 
 /// Result with the crate's error.
@@ -182,6 +191,7 @@ impl Error {
             Error::BookmarkInvalid { .. } => "BOOKMARK_INVALID",
             Error::PagesMissing { .. } => "REPLICA_PAGES_MISSING",
             Error::PageSource { .. } => "REPLICA_PAGE_SOURCE",
+            Error::Decode { .. } => "ROW_DECODE",
             Error::Server { code, .. } => code,
             Error::Batch { source, .. } => source.code(),
             Error::Config { code, .. } | Error::Closed { code, .. } => code,

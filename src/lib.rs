@@ -1,5 +1,6 @@
 //! libsql-edge: an embedded libSQL / Turso read replica for edge runtimes. The replica core is
-//! synchronous and runtime-free; only `wasm*` modules touch JavaScript.
+//! synchronous and runtime-free; only `wasm*` modules touch JavaScript. `worker` is the Rust API
+//! for workers-rs Workers (its client needs feature `worker`; typed rows and parameters are pure).
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
@@ -16,6 +17,7 @@ pub mod transport;
 pub mod value;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+pub mod worker;
 
 pub use client::{Client, ClientConfig, ResultSet, Statement, TxMode};
 pub use error::{Error, Result};

@@ -20,9 +20,11 @@ mod vfs;
 #[cfg(test)]
 mod fuzz_regressions;
 #[cfg(test)]
+mod sink_tests;
+#[cfg(test)]
 mod tests;
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -33,7 +35,7 @@ pub use header::PATCHED_RANGES;
 pub use page_store::{PageCounters, Residency};
 pub use pool::MemoryPool;
 pub use prepare::Shape;
-pub use rows::{Params, Rows};
+pub use rows::{Params, RowSink, Rows};
 
 use crate::error::{Error, Result};
 use crate::protocol::Position;
@@ -45,8 +47,9 @@ use vfs::{lock, SharedStore};
 /// Default memory budget: 64 MiB of pages, half of a Worker isolate's 128 MB.
 pub const DEFAULT_MEMORY_BUDGET: u64 = 64 << 20;
 
-/// SQLite's page cache of a partial replica's connection, in KiB (16 pages of 4 KiB).
-pub const PARTIAL_CACHE_KIB: u32 = 64;
+/// SQLite's page cache of a partial replica's connection, in KiB (4 pages of 4 KiB: the store holds
+/// the pages; this only spares copies of the pages a statement keeps pinned).
+pub const PARTIAL_CACHE_KIB: u32 = 16;
 
 /// How a replica is set up.
 #[derive(Debug, Clone)]
@@ -79,7 +82,9 @@ pub enum ApplyOutcome {
 pub struct Replica {
     name: String,
     store: SharedStore,
-    conn: Connection,
+    /// Opened on first use, and again after a whole-database replacement (see `install`): a cold
+    /// replica costs no SQLite work until it first holds pages.
+    conn: OnceCell<Connection>,
     config: ReplicaConfig,
     queued: Vec<PreparedApply>,
     /// The installed schema's SQL text was found to be UTF-8 (`rows::check_schema_text`); reset by
@@ -94,24 +99,25 @@ impl std::fmt::Debug for Replica {
 }
 
 impl Replica {
-    /// Opens an empty replica (a database of 0 pages, no position).
+    /// Opens an empty replica (a database of 0 pages, no position). No SQLite work happens until
+    /// its connection is first needed.
     pub fn open(config: ReplicaConfig) -> Result<Replica> {
         static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-        vfs::ensure_registered()
-            .map_err(|rc| Error::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), None)))?;
         let name = format!("replica-{}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
         let pool = config.pool.clone().unwrap_or_else(MemoryPool::isolate);
         let store: SharedStore = Arc::new(Mutex::new(PageStore::new(pool.clone())));
         pool.join(&store);
-        vfs::attach(&name, store.clone());
-        let conn = match open_connection(&name, &config) {
-            Ok(conn) => conn,
-            Err(e) => {
-                vfs::detach(&name);
-                return Err(e);
-            }
-        };
-        Ok(Replica { name, store, conn, config, queued: Vec::new(), schema_checked: Cell::new(false) })
+        Ok(Replica { name, store, conn: OnceCell::new(), config, queued: Vec::new(), schema_checked: Cell::new(false) })
+    }
+
+    /// The read-only connection, opened now if it is not open (SQLite is initialised and the VFS
+    /// registered on the first open of the process).
+    fn conn(&self) -> Result<&Connection> {
+        if let Some(conn) = self.conn.get() {
+            return Ok(conn);
+        }
+        let conn = open_connection(&self.name, &self.config, &self.store)?;
+        Ok(self.conn.get_or_init(|| conn))
     }
 
     /// Makes the replica keep only the pages it uses (`Residency::Partial`) or every page. Only
@@ -128,7 +134,9 @@ impl Replica {
         // so its memory stays with the budget (many tenants' connections add up).
         if residency != Residency::Full {
             self.config.cache_size_kib = self.config.cache_size_kib.min(PARTIAL_CACHE_KIB);
-            let _ = self.conn.execute_batch(&format!("PRAGMA cache_size = -{}", self.config.cache_size_kib));
+            if let Some(conn) = self.conn.get() {
+                let _ = conn.execute_batch(&format!("PRAGMA cache_size = -{}", self.config.cache_size_kib));
+            }
         }
         true
     }
@@ -280,8 +288,8 @@ impl Replica {
             self.schema_checked.set(false);
             let replaced = lock(&self.store).install(p);
             if let Some(replaced) = replaced {
-                match open_connection(&self.name, &self.config) {
-                    Ok(conn) => self.conn = conn,
+                match open_connection(&self.name, &self.config, &self.store) {
+                    Ok(conn) => self.conn = OnceCell::from(conn),
                     Err(e) => {
                         lock(&self.store).restore(replaced);
                         return Err(e);
@@ -309,13 +317,47 @@ impl Replica {
         result
     }
 
+    /// `query_with` into `sink` with one statement lookup: `None` when `sql` is not a read the
+    /// replica can run (SQLite cannot prepare it here, or does not call it read-only; see
+    /// `is_local_read`), else the outcome of running it. A partial replica that lacks a page the
+    /// statement needs (schema pages included) gives `PagesMissing`; what reached `sink` before is
+    /// then to be thrown away.
+    pub fn read_into(&mut self, sql: &str, params: Params<'_>, sink: &mut dyn RowSink) -> Option<Result<()>> {
+        lock(&self.store).take_misses();
+        let result = (|| {
+            let conn = self.conn().ok()?;
+            if !self.schema_checked.get() {
+                if let Err(e) = rows::check_schema_text(conn) {
+                    return Some(Err(Error::from(e)));
+                }
+                self.schema_checked.set(true);
+            }
+            let mut stmt = conn.prepare_cached(sql).ok().filter(|s| s.readonly())?;
+            Some(rows::stream(&mut stmt, params, sink).map_err(Error::from))
+        })();
+        let result = match result {
+            Some(result) => Some(self.missing_or(result)),
+            None => match self.take_misses() {
+                pages if !pages.is_empty() => Some(Err(Error::PagesMissing { pages })),
+                _ => None,
+            },
+        };
+        if !self.queued.is_empty() && !self.in_read_transaction() {
+            let queued = std::mem::take(&mut self.queued);
+            if let Err(e) = self.install(queued) {
+                return Some(Err(e));
+            }
+        }
+        result
+    }
+
     /// Runs a script of read-only statements (no results), refusing it before it runs if any
     /// statement is not read-only.
     pub fn query_script(&mut self, sql: &str) -> Result<()> {
         use rusqlite::fallible_iterator::FallibleIterator as _;
         lock(&self.store).take_misses();
         let result = (|| {
-            let mut batch = rusqlite::Batch::new(&self.conn, sql);
+            let mut batch = rusqlite::Batch::new(self.conn()?, sql);
             let mut statements = Vec::new();
             while let Some(stmt) = batch.next()? {
                 if !stmt.readonly() {
@@ -343,7 +385,7 @@ impl Replica {
     /// partial replica that lacks schema pages cannot: `take_misses` then names them.
     pub fn prepared_readonly(&self, sql: &str) -> Option<bool> {
         lock(&self.store).take_misses();
-        self.conn.prepare_cached(sql).ok().map(|s| s.readonly())
+        self.conn().ok()?.prepare_cached(sql).ok().map(|s| s.readonly())
     }
 
     /// The pages reads found missing since the last statement began (partial replicas).
@@ -355,10 +397,10 @@ impl Replica {
         lock(&self.store).take_misses();
         let result = (|| {
             if !self.schema_checked.get() {
-                rows::check_schema_text(&self.conn)?;
+                rows::check_schema_text(self.conn()?)?;
                 self.schema_checked.set(true);
             }
-            let mut stmt = self.conn.prepare_cached(sql)?;
+            let mut stmt = self.conn()?.prepare_cached(sql)?;
             if !stmt.readonly() {
                 return Err(Error::WriteRefused);
             }
@@ -380,7 +422,7 @@ impl Replica {
 
     /// True while a transaction is open on the replica's connection.
     pub fn in_read_transaction(&self) -> bool {
-        !self.conn.is_autocommit()
+        self.conn.get().is_some_and(|c| !c.is_autocommit())
     }
 
     /// Number of applies waiting for the open read transaction to end.
@@ -432,15 +474,21 @@ impl Replica {
     }
 }
 
-fn open_connection(name: &str, config: &ReplicaConfig) -> Result<Connection> {
+/// Opens the replica's connection. The store is offered to the VFS for this one open (the VFS
+/// takes it), so no other connection can open the file by name.
+fn open_connection(name: &str, config: &ReplicaConfig, store: &SharedStore) -> Result<Connection> {
+    // SQLite is initialised and the VFS registered on the first open of the process.
+    vfs::ensure_registered()
+        .map_err(|rc| Error::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), None)))?;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags_and_vfs(name, flags, vfs::VFS_NAME)?;
+    vfs::attach(name, store.clone());
+    let conn = Connection::open_with_flags_and_vfs(name, flags, vfs::VFS_NAME);
+    vfs::detach(name);
+    let conn = conn?;
+    // No ATTACH: on this VFS another replica's name opens that replica, so a statement of one
+    // client could read another tenant's database in the same isolate.
+    // SAFETY: the handle is this open connection's; sqlite3_limit only sets a per-connection limit.
+    unsafe { rusqlite::ffi::sqlite3_limit(conn.handle(), rusqlite::ffi::SQLITE_LIMIT_ATTACHED, 0) };
     conn.execute_batch(&format!("PRAGMA cache_size = -{}; PRAGMA temp_store = MEMORY;", config.cache_size_kib))?;
     Ok(conn)
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        vfs::detach(&self.name);
-    }
 }

@@ -19,7 +19,7 @@
 // BENCH_SHAPED_N (100 in-Worker queries per round), BENCH_SHAPED_HTTP_REQS (200) and
 // BENCH_SHAPED_BATCH_REQS (5) so a run stays within minutes; BENCH_NETS ("loopback,shaped"),
 // BENCH_RTT_MS (40), BENCH_BANDWIDTH_MBIT (100).
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -27,12 +27,14 @@ import {
   emit,
   freePort,
   knob,
+  listKnob,
   mean,
   median,
   netemStats,
   networks,
   pct,
   pipeline,
+  root,
   start,
   startNetem,
   startPrimary,
@@ -58,7 +60,11 @@ const SHAPED_N = knob("BENCH_SHAPED_N", 100, 50_000);
 const SHAPED_HTTP_REQS = knob("BENCH_SHAPED_HTTP_REQS", 200, 20_000);
 const SHAPED_BATCH_REQS = knob("BENCH_SHAPED_BATCH_REQS", 5, 1_000);
 const NETS = networks();
-const WARM = 200;
+// Which parts run (all by default); e.g. BENCH_PARTS=loop for the in-Worker point-select loops only.
+const PARTS = new Set(listKnob("BENCH_PARTS", "cold,warm,loop,outside", ["cold", "warm", "loop", "outside"]));
+/** Warm-up queries before each timed in-Worker loop; the remote client's (one round trip each) are
+ * 200 on loopback, 10 through the shaped network. */
+const WARM = { edge: 5000, none: 5000 };
 const COMMAND = "npm run bench:workerd";
 deadline("bench:workerd", 40);
 
@@ -137,6 +143,35 @@ async function firstResponse(w, path) {
   throw new Error(`workerd did not accept connections: ${w.child.stderrText()}`);
 }
 
+/** A bench script in a child Node process; its last stdout line, parsed. */
+async function nodeScript(script, argv) {
+  const child = start(process.execPath, [join(root, script), ...argv]);
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  const code = await new Promise((resolve) => child.once("exit", resolve));
+  if (code !== 0) throw new Error(`${script} exited ${code}: ${child.stderrText()}`);
+  return JSON.parse(out.trim().split("\n").pop());
+}
+
+/** benches/reads/node-reads.mjs: per-round means (and CPU per query) of a point-select loop in Node. */
+function nodeReads(kind, url, rows) {
+  return nodeScript("benches/reads/node-reads.mjs", [kind, url, String(rows), String(Math.max(N, 5000)), String(Math.max(ROUNDS, 3))]);
+}
+
+/** CPU time (ns) of every thread of process `pid` so far (/proc/<pid>/task/<tid>/schedstat, field 1):
+ * unlike wall time, not inflated when other processes share the cores. */
+function cpuNs(pid) {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return total;
+}
+
 async function get(base, path) {
   const res = await fetch(base + path);
   const body = await res.json();
@@ -161,7 +196,7 @@ async function measure(net, targets) {
   const configPath = writeConfig(targets, net.name);
   const shaped = net.name === "shaped";
   // Through the shaped network every remote query costs a round trip: fewer of them.
-  const count = { n: { edge: N, web: shaped ? Math.min(N, SHAPED_N) : N }, httpReqs: shaped ? Math.min(HTTP_REQS, SHAPED_HTTP_REQS) : HTTP_REQS, batchReqs: shaped ? Math.min(BATCH_REQS, SHAPED_BATCH_REQS) : BATCH_REQS };
+  const count = { n: { edge: N, none: N, web: shaped ? Math.min(N, SHAPED_N) : N }, httpReqs: shaped ? Math.min(HTTP_REQS, SHAPED_HTTP_REQS) : HTTP_REQS, batchReqs: shaped ? Math.min(BATCH_REQS, SHAPED_BATCH_REQS) : BATCH_REQS };
 
   // Cold starts: one fresh workerd process per measurement, cases interleaved per run.
   const coldCases = [
@@ -178,7 +213,7 @@ async function measure(net, targets) {
     await firstResponse(w, "/ping").finally(() => stop(w.child));
   }
   const cold = Object.fromEntries(coldCases.map((c) => [c.key, { spawn: [], request: [], worker: [], create: [], body: null }]));
-  for (let run = 0; run < COLD_RUNS; run++) {
+  for (let run = 0; run < (PARTS.has("cold") ? COLD_RUNS : 0); run++) {
     for (const c of coldCases) {
       const w = await startWorkerd(configPath);
       try {
@@ -208,7 +243,7 @@ async function measure(net, targets) {
     // A new replica in this (now warm) isolate, bootstrapping again: the sync without isolate start
     // and wasm instantiation.
     const warmBoot = {};
-    for (let run = 0; run < COLD_RUNS; run++) {
+    for (let run = 0; run < (PARTS.has("warm") ? COLD_RUNS : 0); run++) {
       for (const db of ["1mb", "25mb"]) {
         for (const [key, path] of [
           [`edge-${db}-auto`, `/first?${q("edge", db, "&proto=auto&id=42&fresh=1")}`],
@@ -228,17 +263,34 @@ async function measure(net, targets) {
     console.error("warm-isolate bootstraps done");
 
     // In the Worker: performance.now() around each await, rounds alternating between the clients.
-    const inWorker = { edge: { times: [], means: [] }, web: { times: [], means: [] } };
+    const inWorker = { edge: { times: [], means: [], cpu: [] }, web: { times: [], means: [], cpu: [] }, none: { times: [], means: [], cpu: [] } };
     let clockStep;
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const kind of ["edge", "web"]) {
-        const r = await get(w.base, `/loop?${q(kind, "1mb", `&proto=auto&n=${count.n[kind]}&warm=${shaped && kind === "web" ? 10 : WARM}`)}`);
+    for (let round = 0; round < (PARTS.has("loop") ? ROUNDS : 0); round++) {
+      for (const kind of ["edge", "web", "none"]) {
+        // Warm-up in its own request (the JIT tiers the hot wasm and JS up), then the timed loop,
+        // whose workerd CPU time is read around it.
+        await get(w.base, `/loop?${q(kind, "1mb", `&proto=auto&n=0&warm=${WARM[kind] ?? (shaped ? 10 : 200)}`)}`);
+        const cpu0 = cpuNs(w.child.pid);
+        const r = await get(w.base, `/loop?${q(kind, "1mb", `&proto=auto&n=${count.n[kind]}&warm=0`)}`);
+        const cpu = cpuNs(w.child.pid) - cpu0;
         inWorker[kind].times.push(...r.times);
         inWorker[kind].means.push(r.mean);
+        inWorker[kind].cpu.push(cpu / 1e6 / count.n[kind]);
         clockStep = r.clockStepMs;
       }
     }
     console.error("in-Worker loops done");
+
+    // The same point select in Node (loopback only): libsql-edge's wasm through the Node entry, and
+    // @libsql/client's native embedded replica (the libsql addon, replica in a file), in one
+    // process each, against the same primary.
+    const inNode = {};
+    if (PARTS.has("loop") && !shaped) {
+      for (const kind of ["edge", "native"]) inNode[kind] = await nodeReads(kind, targets["1mb"], sizes["1mb"]);
+      inNode.init = [];
+      for (let run = 0; run < COLD_RUNS; run++) inNode.init.push(await nodeScript("benches/reads/node-init.mjs", [targets["1mb"]]));
+      console.error("Node loops done");
+    }
 
     // Outside: whole HTTP requests timed by the driver; 1 query per request, and BATCH_N per request,
     // next to empty requests (n=0: routing and JSON only) in the same interleaved sequence.
@@ -248,7 +300,8 @@ async function measure(net, targets) {
       await get(w.base, path);
       return performance.now() - t0;
     };
-    for (let i = 0; i < (shaped ? 5 : 50); i++) for (const k of ["edge", "web"]) await timed(`/q?${q(k, "1mb", `&n=1&start=${i}`)}`); // warm-up
+    if (!PARTS.has("outside")) count.httpReqs = count.batchReqs = 0;
+    for (let i = 0; i < (shaped ? 5 : 50) && count.httpReqs > 0; i++) for (const k of ["edge", "web"]) await timed(`/q?${q(k, "1mb", `&n=1&start=${i}`)}`); // warm-up
     for (let i = 0; i < count.httpReqs; i++) {
       outside.empty.push(await timed(`/q?${q("edge", "1mb", "&n=0")}`));
       outside.edge.push(await timed(`/q?${q("edge", "1mb", `&n=1&start=${i}`)}`));
@@ -260,7 +313,7 @@ async function measure(net, targets) {
       outside.batchWeb.push(await timed(`/q?${q("web", "1mb", `&n=${BATCH_N}&start=${i * BATCH_N}`)}`));
     }
     console.error("outside requests done");
-    Object.assign(steady, { inWorker, clockStep, outside, warmBoot, count });
+    Object.assign(steady, { inWorker, inNode, clockStep, outside, warmBoot, count });
   } finally {
     await stop(w.child);
   }
@@ -299,11 +352,26 @@ function table(net, result, dbs) {
   row(`in Worker, per await, p99`, tick(e.p99), tick(wb.p99), ratio(wb.p99, e.p99));
   row(`in Worker, per await, mean of the readings`, fmt(e.readingsMean), fmt(wb.readingsMean), ratio(wb.readingsMean, e.readingsMean));
   row(`in Worker, whole loop / n (median of ${ROUNDS} rounds)`, fmt(e.mean), fmt(wb.mean), ratio(wb.mean, e.mean));
+  row(`in Worker, whole loop / n (best round)`, fmt(Math.min(...inWorker.edge.means)), fmt(Math.min(...inWorker.web.means)), ratio(Math.min(...inWorker.web.means), Math.min(...inWorker.edge.means)));
+  row(`in Worker, workerd CPU time / query (median of ${ROUNDS} rounds)`, fmt(median(inWorker.edge.cpu)), fmt(median(inWorker.web.cpu)), ratio(median(inWorker.web.cpu), median(inWorker.edge.cpu)));
+  line(`  the loop alone (an async execute answering at once, no database): whole loop / n ${fmt(median(inWorker.none.means))}, CPU / query ${fmt(median(inWorker.none.cpu))}`);
+  line(`  edge rounds, whole loop / n in order: ${inWorker.edge.means.map(fmt).join(", ")}; CPU / query: ${inWorker.edge.cpu.map(fmt).join(", ")}`);
   row(`outside, 1 query/request, request p50 (${count.httpReqs} req)`, fmt(pct(outside.edge, 50)), fmt(pct(outside.web, 50)), ratio(pct(outside.web, 50), pct(outside.edge, 50)));
   row(`outside, 1 query/request, request p99`, fmt(pct(outside.edge, 99)), fmt(pct(outside.web, 99)), ratio(pct(outside.web, 99), pct(outside.edge, 99)));
   row(`outside, 1 query/request minus empty-request p50: p50`, fmt(edgeNet.p50), fmt(webNet.p50), ratio(webNet.p50, edgeNet.p50));
   row(`outside, 1 query/request minus empty-request p50: p99`, fmt(edgeNet.p99), fmt(webNet.p99), ratio(webNet.p99, edgeNet.p99));
   row(`outside, ${BATCH_N} queries/request, per query (${count.batchReqs} req)`, fmt(perQuery(outside.batchEdge)), fmt(perQuery(outside.batchWeb)), ratio(perQuery(outside.batchWeb), perQuery(outside.batchEdge)));
+  if (steady.inNode.edge) {
+    const ne = median(steady.inNode.edge.means);
+    const nn = median(steady.inNode.native.means);
+    line(`in Node, whole loop / n (median of ${steady.inNode.edge.rounds}x${steady.inNode.edge.n}): edge ${fmt(ne)}, @libsql/client native embedded replica ${fmt(nn)} (native/edge ${ratio(nn, ne)})`);
+    const ce = median(steady.inNode.edge.cpu);
+    const cn = median(steady.inNode.native.cpu);
+    line(`in Node, process CPU time / query: edge ${fmt(ce)}, @libsql/client native embedded replica ${fmt(cn)} (native/edge ${ratio(cn, ce)})`);
+    line(`  workerd edge (whole loop / n) vs Node native embedded replica: native/edge ${ratio(nn, e.mean)}`);
+    const init = (k) => median(steady.inNode.init.map((r) => r[k]));
+    line(`wasm init in Node (fresh process, median of ${steady.inNode.init.length}): compile ${fmt(init("compile"))}, instantiate ${fmt(init("instantiate"))}, createClient ${fmt(init("createClient"))}, first local read ${fmt(init("firstRead"))} (second ${fmt(init("secondRead"))})`);
+  }
   line(`  empty request (routing + JSON, no query): p50 ${fmt(pct(outside.empty, 50))}, p99 ${fmt(pct(outside.empty, 99))}`);
   line(`  in-Worker clock: steps of ${fmt(clockStep)}; awaits that read 0: edge ${(e.zeroShare * 100).toFixed(1)}%, web ${(wb.zeroShare * 100).toFixed(1)}%`);
   line();
@@ -312,12 +380,13 @@ function table(net, result, dbs) {
   const ping = median(cold.ping.spawn);
   for (const c of coldCases) {
     const m = cold[c.key];
+    if (m.spawn.length === 0) continue;
     const extra = c.key === "ping" ? "" : c.key.startsWith("edge") ? `  (${mb(m.body.memoryBytes)} in replica, ${m.body.position})` : "";
     line(
       `${c.label.padEnd(52)} ${fmt(median(m.spawn)).padStart(11)} ${(c.key === "ping" ? "" : fmt(median(m.spawn) - ping)).padStart(11)} ${fmt(median(m.request)).padStart(11)} ${(m.worker.length ? fmt(median(m.worker)) : "").padStart(11)} ${(c.key.startsWith("edge") ? fmt(median(m.create)) : "").padStart(11)}${extra}`,
     );
   }
-  for (const db of ["1mb", "25mb"]) {
+  for (const db of PARTS.has("cold") ? ["1mb", "25mb"] : []) {
     const web = median(cold[`web-${db}`].spawn);
     line(
       `  ${db} (${mb(dbs[db].bytes)}) spawn->row, edge/web: ${ratio(median(cold[`edge-${db}-auto`].spawn), web)} (auto), ` +
@@ -331,9 +400,10 @@ function table(net, result, dbs) {
   line(`${"case".padEnd(52)} ${"request".padStart(11)} ${"in Worker".padStart(11)}`);
   for (const c of coldCases.filter((c) => c.key !== "ping")) {
     const m = warmBoot[c.key];
+    if (m === undefined) continue;
     line(`${c.label.padEnd(52)} ${fmt(median(m.request)).padStart(11)} ${fmt(median(m.worker)).padStart(11)}`);
   }
-  for (const db of ["1mb", "25mb"]) {
+  for (const db of PARTS.has("warm") ? ["1mb", "25mb"] : []) {
     const web = median(warmBoot[`web-${db}`].request);
     line(`  ${db} request, edge/web: ${ratio(median(warmBoot[`edge-${db}-auto`].request), web)} (auto), ${ratio(median(warmBoot[`edge-${db}-sqld`].request), web)} (sqld)`);
   }
@@ -366,9 +436,13 @@ function record(net, result, dbs, proxyStats) {
     dbBytes: dbs["1mb"].bytes,
     rows: sizes["1mb"],
     inWorker: Object.fromEntries(
-      ["edge", "web"].map((k) => [k, { loopMeanMs: steady.inWorker[k].means, p50Ms: pct(steady.inWorker[k].times, 50), p99Ms: pct(steady.inWorker[k].times, 99), n: steady.inWorker[k].times.length }]),
+      ["edge", "web"].map((k) => [k, { loopMeanMs: steady.inWorker[k].means, cpuPerQueryMs: steady.inWorker[k].cpu, p50Ms: pct(steady.inWorker[k].times, 50), p99Ms: pct(steady.inWorker[k].times, 99), n: steady.inWorker[k].times.length }]),
     ),
     clockStepMs: steady.clockStep,
+    inNode: Object.fromEntries(
+      ["edge", "native"].filter((k) => steady.inNode[k]).map((k) => [k, { loopMeanMs: steady.inNode[k].means, cpuPerQueryMs: steady.inNode[k].cpu, n: steady.inNode[k].n }]),
+    ),
+    initNodeMs: steady.inNode.init ?? null,
     outsideMs: { edge: steady.outside.edge, web: steady.outside.web, empty: steady.outside.empty },
     batch: { n: BATCH_N, edgeMs: steady.outside.batchEdge, webMs: steady.outside.batchWeb, emptyMs: steady.outside.batchEmpty },
     proxy: proxyStats,

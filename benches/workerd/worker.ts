@@ -2,7 +2,7 @@
 // Two clients read the same rows of the same dev primary:
 //   edge: libsql-edge's createClient (an in-memory replica in this isolate; reads run locally),
 //   web:  @libsql/client/web (every execute is one Hrana HTTP request to the primary).
-// Endpoints (all GET; `client` = edge | web, `db` = 1mb | 25mb, `rows` = row count of that db):
+// Endpoints (all GET; `client` = edge | web | none (no database: the loop's own cost), `db` = 1mb | 25mb, `rows` = row count of that db):
 //   /ping                               nothing but a response (process / isolate start baseline)
 //   /first?client&db&rows&proto&id      first query of a fresh isolate, timed in the Worker from the
 //                                       start of the handler (includes the replica's bootstrap); with
@@ -57,6 +57,12 @@ function client(env: Env, kind: string, db: string, proto: string, fresh = false
   if (kind === "web") {
     const c = createWebClient({ url: primaryUrl(env, db) }) as unknown as Client;
     return { c, done: () => c.close() };
+  }
+  if (kind === "none") {
+    // No database: an async execute answering one row at once, to see what the loop itself costs.
+    const rows = [{ id: 1 }];
+    const c: Client = { execute: async () => ({ rows }), close: () => {} };
+    return { c, done: () => {} };
   }
   throw new Error(`unknown client ${kind}`);
 }

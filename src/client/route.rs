@@ -130,7 +130,7 @@ impl Client {
 
     /// `consistency` plus this client's own last write, which its reads must see
     /// (read-your-writes) until the replica covers it.
-    fn with_own_write(&self, consistency: &Consistency) -> Consistency {
+    pub(super) fn with_own_write(&self, consistency: &Consistency) -> Consistency {
         let Some(engine) = &self.engine else { return consistency.clone() };
         let mut own = self.own_write.borrow_mut();
         let pending = own.take().filter(|(b, at)| {
@@ -167,13 +167,19 @@ impl Client {
         let position = self.position()?;
         let seen = Bookmark { database: self.database, target: Target::At(position) };
         self.see(&seen);
-        Some(
-            match consistency.bookmark.clone() {
-                Some(asked) => asked.newest(seen),
-                None => seen,
+        let bookmark = match consistency.bookmark.clone() {
+            Some(asked) => asked.newest(seen),
+            None => seen,
+        };
+        let mut encoded = self.encoded.borrow_mut();
+        match &*encoded {
+            Some((b, text)) if *b == bookmark => Some(text.clone()),
+            _ => {
+                let text = bookmark.encode();
+                *encoded = Some((bookmark, text.clone()));
+                Some(text)
             }
-            .encode(),
-        )
+        }
     }
 
     /// A local result, with its bookmark and timing.

@@ -33,27 +33,65 @@ pub struct Rows {
     pub rows: Vec<Vec<Value>>,
 }
 
-impl Rows {
-    /// Collects every row of `stmt` run with `params`. Column names and types are read after
-    /// stepping: a step may re-prepare the statement against a newer schema (`SELECT *` after
-    /// `ALTER TABLE ... ADD COLUMN`), and only then is its metadata current.
-    pub(crate) fn collect(stmt: &mut rusqlite::Statement<'_>, params: Params<'_>) -> rusqlite::Result<Rows> {
-        params.bind(stmt)?;
-        let mut rows = Vec::new();
-        let mut cursor = stmt.raw_query();
-        while let Some(row) = cursor.next()? {
-            let width = row.as_ref().column_count();
-            let mut values = Vec::with_capacity(width);
-            for i in 0..width {
-                values.push(Value::from(row.get_ref(i)?));
-            }
-            rows.push(values);
-        }
-        drop(cursor);
-        let columns = stmt.column_names().map(str::to_string).collect();
-        let decltypes = stmt.columns().map(|c| c.decl_type().map(str::to_string)).collect();
-        Ok(Rows { columns, decltypes, rows })
+/// Where the rows of a read go, value by value, without building them (`Rows` collects them; the
+/// wasm layer packs them straight into one buffer for JS).
+pub trait RowSink {
+    /// A row of `width` values starts; its values follow.
+    fn row(&mut self, width: usize);
+    /// The next value of the current row.
+    fn value(&mut self, value: rusqlite::types::ValueRef<'_>);
+    /// After the last row: one call per column, in order.
+    fn column(&mut self, name: &str, decltype: Option<&str>);
+}
+
+impl RowSink for Rows {
+    fn row(&mut self, width: usize) {
+        self.rows.push(Vec::with_capacity(width));
     }
+
+    fn value(&mut self, value: rusqlite::types::ValueRef<'_>) {
+        if let Some(row) = self.rows.last_mut() {
+            row.push(Value::from(value));
+        }
+    }
+
+    fn column(&mut self, name: &str, decltype: Option<&str>) {
+        self.columns.push(name.to_string());
+        self.decltypes.push(decltype.map(str::to_string));
+    }
+}
+
+impl Rows {
+    /// Collects every row of `stmt` run with `params`.
+    pub(crate) fn collect(stmt: &mut rusqlite::Statement<'_>, params: Params<'_>) -> rusqlite::Result<Rows> {
+        let mut rows = Rows::default();
+        stream(stmt, params, &mut rows)?;
+        Ok(rows)
+    }
+}
+
+/// Runs `stmt` with `params` into `sink`. Column names and types are read after stepping: a step
+/// may re-prepare the statement against a newer schema (`SELECT *` after `ALTER TABLE ... ADD
+/// COLUMN`), and only then is its metadata current.
+pub(crate) fn stream(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: Params<'_>,
+    sink: &mut dyn RowSink,
+) -> rusqlite::Result<()> {
+    params.bind(stmt)?;
+    let mut cursor = stmt.raw_query();
+    while let Some(row) = cursor.next()? {
+        let width = row.as_ref().column_count();
+        sink.row(width);
+        for i in 0..width {
+            sink.value(row.get_ref(i)?);
+        }
+    }
+    drop(cursor);
+    for column in stmt.columns() {
+        sink.column(column.name(), column.decl_type());
+    }
+    Ok(())
 }
 
 /// Statement parameters: positional values, or named ones (`:x`, `@x`, `$x`; a name given without

@@ -382,4 +382,20 @@ fn bootstrap_owned_matches_bootstrap_and_checks_budget_first() {
     }
 }
 
+#[test]
+fn a_replica_cannot_attach_another_replica() {
+    let mut source = Source::new(4096);
+    let mut secret = replica();
+    secret.apply(source.commit("CREATE TABLE secret(v); INSERT INTO secret VALUES ('tenant a')")).unwrap();
+    let mut other = replica();
+    let err = other.query(&format!("ATTACH '{}' AS a", secret.name), &[]).unwrap_err();
+    assert_eq!(err.code(), "SQLITE_ERROR", "{err}");
+    assert!(other.query("SELECT v FROM a.secret", &[]).is_err());
+    // Nor can any other connection open it through the VFS by name (a URI filename).
+    let plain = Connection::open_in_memory().unwrap();
+    let attach = format!("ATTACH 'file:{}?vfs=libsql-edge' AS a", secret.name);
+    assert!(plain.execute_batch(&attach).is_err(), "another connection opened the replica's file");
+    assert_eq!(secret.query("SELECT v FROM secret", &[]).unwrap().rows, vec![vec![text("tenant a")]]);
+}
+
 mod partial;

@@ -2,7 +2,9 @@
 //! and every other file SQLite asks for (journals, temp databases) from memory. The main file is
 //! read-only to SQLite; pages change only through `PageStore::install`. Locks are no-ops: the
 //! replica has one connection, and SQLite notices installed pages through header offset 24 at the
-//! start of each read transaction. Time and randomness are delegated to SQLite's default VFS.
+//! start of each read transaction. Time and randomness are delegated to SQLite's default VFS. A
+//! replica's file is opened once, by its own connection: no other connection (an ATTACH, a URI
+//! filename naming this VFS) can open another tenant's replica.
 //!
 //! Everything here runs inside SQLite callbacks: no panics, every failure is an SQLite result code.
 
@@ -32,12 +34,13 @@ fn registry() -> &'static Mutex<BTreeMap<String, SharedStore>> {
     REGISTRY.get_or_init(Default::default)
 }
 
-/// Makes `store` the main database file called `name` for connections opened on this VFS.
+/// Offers `store` as the main database file called `name` to the next open of that name on this
+/// VFS, which takes it: a file is opened once, by its replica's own connection.
 pub fn attach(name: &str, store: SharedStore) {
     lock(registry()).insert(name.to_string(), store);
 }
 
-/// Forgets the file `name`. Connections still open on it keep their handle to the store.
+/// Withdraws an offer that no open took. Connections already open keep their handle to the store.
 pub fn detach(name: &str) {
     lock(registry()).remove(name);
 }
@@ -139,7 +142,7 @@ unsafe extern "C" fn x_open(
     (*file).base.pMethods = std::ptr::null();
     let backing = if flags & ffi::SQLITE_OPEN_MAIN_DB != 0 {
         let name = if name.is_null() { None } else { CStr::from_ptr(name).to_str().ok() };
-        match name.and_then(|n| lock(registry()).get(n).cloned()) {
+        match name.and_then(|n| lock(registry()).remove(n)) {
             Some(store) => Backing::Main(store),
             None => return ffi::SQLITE_CANTOPEN,
         }

@@ -83,6 +83,18 @@ impl PageBatch {
         Ok(())
     }
 
+    /// Prepares the allocator for `bytes` of pages about to arrive (a download whose size is
+    /// announced, within the limit): one block that size is allocated and freed at once, so the
+    /// wasm memory grows in one step instead of once per few chunks, and the pages are then carved
+    /// from that free block. Does nothing for an announcement over the limit.
+    pub fn reserve(&self, bytes: u64) {
+        if bytes <= self.limit.saturating_sub(self.bytes()) {
+            if let Ok(bytes) = usize::try_from(bytes) {
+                drop(Vec::<u8>::with_capacity(bytes));
+            }
+        }
+    }
+
     /// Adds a page of the open transaction (a newer version of a page replaces the older one).
     pub fn add(&mut self, pgno: u32, data: Vec<u8>) -> Result<(), OverLimit> {
         let replaced = self.open.get(&pgno).map_or(0, |d| d.len() as u64);

@@ -25,7 +25,7 @@ use std::rc::Rc;
 pub use flight::FlightState;
 pub use partial::PartialMode;
 pub use policy::{ColdStart, Consistency, OnStale, Reason, Task};
-pub use read::Served;
+pub use read::{LocalRead, Served};
 pub use stats::Counters;
 
 use self::flight::{Acquired, Flights};

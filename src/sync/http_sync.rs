@@ -65,6 +65,7 @@ async fn bootstrap(io: &Io<'_>, limit: u64) -> Result<Pull> {
     let declared = response.content_length();
     if let Some(len) = declared {
         batch.check_announced(len).map_err(|over| over_budget(over.needed, limit))?;
+        batch.reserve(len);
     }
     let mut decoder = ImageDecoder::default();
     let mut received = 0u64;

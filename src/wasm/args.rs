@@ -57,7 +57,13 @@ pub fn config_from_js(config: &JsValue, wait_until: bool) -> Result<ClientConfig
 /// `{sql, args}` with `args` an array (positional) or a plain object (named).
 pub fn statement_from_js(stmt: &JsValue) -> Result<Statement, JsValue> {
     let sql = get(stmt, "sql")?.as_string().ok_or_else(|| type_error("statement sql must be a string"))?;
-    let args = get(stmt, "args")?;
+    statement_parts_from_js(sql, &get(stmt, "args")?)
+}
+
+/// A statement from its SQL and its `args` (an array, a plain object of named arguments, or
+/// `undefined` / `null`).
+pub fn statement_parts_from_js(sql: String, args: &JsValue) -> Result<Statement, JsValue> {
+    let args = args.clone();
     if args.is_undefined() || args.is_null() || Array::is_array(&args) {
         return Ok(Statement { sql, args: convert::args_from_js(&args)?, named_args: Vec::new() });
     }

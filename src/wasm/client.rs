@@ -4,6 +4,7 @@
 //! nothing is decided here. Background sync work the engine starts is run through the caller's
 //! `waitUntil` when one was given.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Function, Promise};
@@ -11,9 +12,12 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::future_to_promise;
 
-use super::args::{config_from_js, consistency_from_js, mode_from_js, statement_from_js, statements_from_js};
+use super::args::{
+    config_from_js, consistency_from_js, mode_from_js, statement_from_js, statement_parts_from_js, statements_from_js,
+};
 use super::convert::{self, error_to_js};
 use super::fetch::FetchTransport;
+use super::packed::Packer;
 use super::results::{client_stats_to_js, replicated_to_js, result_to_js, results_to_js};
 use super::snapshot::JsSnapshotStore;
 use crate::client::{Client, ResultSet};
@@ -25,6 +29,8 @@ use crate::transport::Transport;
 pub struct WasmClient {
     client: Rc<Client>,
     transport: Rc<FetchTransport>,
+    /// The last packed result of `executeLocal` (read by the shim before its next call).
+    packed: RefCell<Vec<u8>>,
 }
 
 fn reject(e: Error) -> JsValue {
@@ -71,7 +77,7 @@ impl WasmClient {
                 let _ = wait_until.call1(&JsValue::NULL, &promise);
             }
         }));
-        Ok(WasmClient { client, transport })
+        Ok(WasmClient { client, transport, packed: RefCell::new(Vec::new()) })
     }
 
     /// Runs `future` on the client and converts its result.
@@ -89,6 +95,26 @@ impl WasmClient {
         let stmt = statement_from_js(&stmt)?;
         let consistency = consistency_from_js(&self.client, &consistency)?;
         Ok(self.run(move |c, t| async move { c.execute_with(t.as_ref(), &stmt, &consistency).await }, result_to_js))
+    }
+
+    /// The synchronous fast path of `execute(stmt)` for `{sql, args}`: when the replica can answer
+    /// now (Rust decides, as `execute` would), runs the read and returns the address of its
+    /// result packed in wasm memory (`wasm/packed.rs`; valid until this client's next call);
+    /// returns 0 when the call needs the async `execute`. A local read's error is thrown.
+    #[wasm_bindgen(js_name = executeLocal)]
+    pub fn execute_local(&self, sql: String, args: JsValue, consistency: JsValue) -> Result<u32, JsValue> {
+        let stmt = statement_parts_from_js(sql, &args)?;
+        let consistency = consistency_from_js(&self.client, &consistency)?;
+        let mut packed = self.packed.borrow_mut();
+        let mut packer = Packer::new(&mut packed);
+        match self.client.try_execute_local(self.transport.as_ref(), &stmt, &consistency, &mut packer) {
+            None => Ok(0),
+            Some(Err(e)) => Err(reject(e)),
+            Some(Ok(bookmark)) => {
+                packer.finish(0, None, bookmark.as_deref());
+                Ok(packed.as_ptr() as u32)
+            }
+        }
     }
 
     /// `batch(stmts, mode)`, with an optional `consistency`.

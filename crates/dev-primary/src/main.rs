@@ -1,7 +1,8 @@
 //! `libsql-edge-primary`: the dev primary's command line.
 //!
 //! `libsql-edge-primary --db DIR --listen 127.0.0.1:PORT [--auth-jwt-key-file FILE]
-//! [--max-log-size MB] [--checkpoint-frames N] [--seed FILE.sql] [--no-http-sync] [-- CMD ARGS...]`
+//! [--max-log-size MB] [--checkpoint-frames N] [--seed FILE.sql] [--no-http-sync] [--namespaces]
+//! [-- CMD ARGS...]`
 //!
 //! The first line of stdout is the server URL (useful with port 0). With `-- CMD`, runs CMD with
 //! `PRIMARY_URL` set, stops the server and exits with CMD's exit code.
@@ -12,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use libsql_edge_dev_primary::{app, auth::JwtAuth, Primary, PrimaryOptions, Shared};
+use libsql_edge_dev_primary::{app, app_with_namespaces, auth::JwtAuth, Namespaces, Primary, PrimaryOptions, Shared};
 
 #[derive(Debug, Parser)]
 #[command(name = "libsql-edge-primary", version, about = "Local sqld-compatible primary for libsql-edge")]
@@ -38,6 +39,10 @@ struct Cli {
     /// Answer `/info`, `/export`, `/sync` with 404 like sqld (native clients then use gRPC).
     #[arg(long)]
     no_http_sync: bool,
+    /// Also serve `/ns/{name}/...` from database `name` (opened on first use under `DIR/ns/name/`,
+    /// with the options above; `--seed` applies to the default database only).
+    #[arg(long)]
+    namespaces: bool,
     /// Command to run against the server (wrapper mode).
     #[arg(last = true)]
     command: Vec<String>,
@@ -64,6 +69,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error + Send + Sy
     if let Some(n) = cli.checkpoint_frames {
         opts.checkpoint_frames = n;
     }
+    let namespaces = cli.namespaces.then(|| Namespaces::new(opts.clone(), auth.clone(), !cli.no_http_sync));
     let primary = tokio::task::spawn_blocking(move || Primary::open(opts)).await??;
     if let Some(seed) = &cli.seed {
         let sql = std::fs::read_to_string(seed)?;
@@ -89,9 +95,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error + Send + Sy
         out.flush()?;
     }
     let state = Shared::new(primary.clone(), auth, !cli.no_http_sync);
+    let router = match &namespaces {
+        Some(ns) => app_with_namespaces(state, ns.clone()),
+        None => app(state),
+    };
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        axum::serve(listener, app(state))
+        axum::serve(listener, router)
             .with_graceful_shutdown(async move {
                 let _ = stop_rx.await;
             })
@@ -115,6 +125,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error + Send + Sy
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), server).await;
     let p = primary.clone();
     tokio::task::spawn_blocking(move || p.shutdown()).await??;
+    if let Some(ns) = namespaces {
+        tokio::task::spawn_blocking(move || ns.shutdown()).await??;
+    }
     Ok(code)
 }
 

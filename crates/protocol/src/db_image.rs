@@ -25,6 +25,9 @@ impl ImageDecoder {
         chunk: &[u8],
         mut on_page: impl FnMut(u32, Vec<u8>) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
+        if let Some(size) = self.page_size.map(|s| s as usize) {
+            return self.feed_pages(chunk, size, on_page);
+        }
         self.pending.push(chunk);
         loop {
             let page_size = match self.page_size {
@@ -48,12 +51,52 @@ impl ImageDecoder {
                 }
             };
             let Some(page) = self.pending.take(page_size as usize) else { return Ok(()) };
-            self.pages = self.pages.checked_add(1).ok_or(Error::InvalidField {
-                field: "database image",
-                value: "more pages than SQLite allows".into(),
-            })?;
-            on_page(self.pages, page)?;
+            self.emit(page, &mut on_page)?;
         }
+    }
+
+    /// `feed` once the page size is known: the page begun in `pending` is completed from the head
+    /// of `chunk`, whole pages are cut straight out of `chunk` (one copy per byte, not two), and
+    /// only the tail waits in `pending` (less than a page, as after every `feed`).
+    fn feed_pages<E: From<Error>>(
+        &mut self,
+        chunk: &[u8],
+        size: usize,
+        mut on_page: impl FnMut(u32, Vec<u8>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let mut rest = chunk;
+        if !self.pending.is_empty() {
+            let need = size.saturating_sub(self.pending.len());
+            if rest.len() < need {
+                self.pending.push(rest);
+                return Ok(());
+            }
+            self.pending.push(&rest[..need]);
+            rest = &rest[need..];
+            if let Some(page) = self.pending.take(size) {
+                self.emit(page, &mut on_page)?;
+            }
+        }
+        while rest.len() >= size {
+            let (page, tail) = rest.split_at(size);
+            self.emit(page.to_vec(), &mut on_page)?;
+            rest = tail;
+        }
+        self.pending.push(rest);
+        Ok(())
+    }
+
+    /// Numbers the next page and hands it on.
+    fn emit<E: From<Error>>(
+        &mut self,
+        page: Vec<u8>,
+        on_page: &mut impl FnMut(u32, Vec<u8>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        self.pages = self
+            .pages
+            .checked_add(1)
+            .ok_or(Error::InvalidField { field: "database image", value: "more pages than SQLite allows".into() })?;
+        on_page(self.pages, page)
     }
 
     /// The page size, once the header has arrived.

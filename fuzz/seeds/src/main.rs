@@ -402,6 +402,35 @@ fn proxy_seeds(s: &mut Seeds) -> Result<()> {
     Ok(())
 }
 
+/// Snapshot manifests of each protocol (the format is ours: no fixture records one) and bookmarks.
+fn snapshot_seeds(s: &mut Seeds) -> Result<()> {
+    use libsql_edge_protocol::snapshot::{Manifest, SnapshotProtocol};
+    use libsql_edge_protocol::{FrameNo, Generation, LogId, Position, Revision};
+    let positions = [
+        (SnapshotProtocol::Sqld, Position::Sqld { log_id: LogId(0x1234_5678_9abc_def0), frame_no: FrameNo(1320) }),
+        (SnapshotProtocol::HttpSync, Position::Http { generation: Generation(1), frame_no: FrameNo(24) }),
+        (SnapshotProtocol::PullUpdates, Position::Revision(Revision("1319".into()))),
+    ];
+    for (i, (protocol, position)) in positions.into_iter().enumerate() {
+        let page_count = 10 + 7 * i as u32;
+        let chunk_pages = 4;
+        let chunks = (0..page_count.div_ceil(chunk_pages)).map(|c| [c as u8; 32]).collect();
+        let manifest = Manifest {
+            protocol,
+            database: 0xfeed_0000 + i as u64,
+            created_at_ms: 1_796_000_000_000,
+            page_size: 4096,
+            page_count,
+            chunk_pages,
+            position: position.clone(),
+            chunks,
+        };
+        s.write("snapshot_manifest", &format!("manifest-{i}"), &manifest.encode())?;
+        s.write("bookmark", &format!("position-{i}"), format!("\u{1}lb1.0000000000000001.{position}").as_bytes())?;
+    }
+    Ok(())
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let [_, fixtures, out] = &args[..] else {
@@ -415,6 +444,7 @@ fn main() {
         ("hrana", hrana),
         ("pull-updates", pull_updates),
         ("proxy", proxy_seeds),
+        ("snapshot", snapshot_seeds),
     ] {
         if let Err(e) = step(&mut seeds) {
             eprintln!("seeds: {name}: {e}");

@@ -2,7 +2,7 @@
 //! runs the inline part (the first bootstrap, or a wait for another call's; a pull up to the head
 //! or to a bookmark) before answering `Local` or `Remote(reason)`.
 
-use super::policy::{Consistency, Route, Until, View};
+use super::policy::{Consistency, Decision, Route, Task, Until, View};
 use super::{Engine, Reason};
 use crate::error::{Error, Result};
 use crate::protocol::Position;
@@ -18,6 +18,16 @@ pub enum Served {
     Remote(Reason),
 }
 
+/// A read `Engine::try_local` lets the replica serve now, to hand back to `Engine::served_locally`.
+#[derive(Debug)]
+#[must_use]
+pub struct LocalRead {
+    /// Background work the decision starts.
+    start: Option<Task>,
+    /// When it was decided.
+    now: f64,
+}
+
 impl Engine {
     /// Decides where a read asking for `consistency` is served, and does what that needs first:
     /// the first bootstrap (or a wait for another call's), a pull to the head or to a bookmark.
@@ -25,6 +35,42 @@ impl Engine {
     /// contain (another `log_id`, a later generation than the primary's) is `BOOKMARK_INVALID`.
     pub async fn prepare_read(&self, transport: &dyn Transport, consistency: &Consistency) -> Result<Served> {
         let now = transport.now_ms();
+        let decision = self.decide(now, consistency);
+        if let Some(task) = decision.start {
+            self.start(task, now);
+        }
+        match decision.route {
+            Route::Local => Ok(Served::Local),
+            Route::Remote(reason) => Ok(Served::Remote(reason)),
+            Route::Bootstrap | Route::WaitForBootstrap => match self.bootstrap_or_wait(transport).await {
+                Ok(()) => Ok(Served::Local),
+                Err(Error::MemoryBudget { .. }) => Ok(Served::Remote(Reason::OverBudget)),
+                Err(e) => Err(e),
+            },
+            Route::PullFirst(until, reason) => self.pull_first(transport, until, reason).await,
+        }
+    }
+
+    /// `prepare_read` without I/O, for the synchronous fast path: `Some` when the policy serves the
+    /// read from the replica as it is now. Nothing happens until the caller ran the read and hands
+    /// the answer to `served_locally` (which starts the background work the decision names, as
+    /// `prepare_read` would, and counts the read); on `None`, or if the caller gives up, only
+    /// `prepare_read` can answer, and it decides again.
+    pub fn try_local(&self, now: f64, consistency: &Consistency) -> Option<LocalRead> {
+        let decision = self.decide(now, consistency);
+        (decision.route == Route::Local).then_some(LocalRead { start: decision.start, now })
+    }
+
+    /// A read `try_local` allowed has run on the replica.
+    pub fn served_locally(&self, read: LocalRead) {
+        if let Some(task) = read.start {
+            self.start(task, read.now);
+        }
+        self.note_read(Served::Local);
+    }
+
+    /// The policy's decision for a read asking for `consistency` at `now`.
+    fn decide(&self, now: f64, consistency: &Consistency) -> Decision {
         let position = self.position();
         // A bookmark the replica already covers asks for nothing more.
         let covered = match (&consistency.bookmark, &position) {
@@ -49,20 +95,7 @@ impl Engine {
             cold_start: self.settings.cold_start,
             consistency,
         };
-        let decision = view.decide(now);
-        if let Some(task) = decision.start {
-            self.start(task, now);
-        }
-        match decision.route {
-            Route::Local => Ok(Served::Local),
-            Route::Remote(reason) => Ok(Served::Remote(reason)),
-            Route::Bootstrap | Route::WaitForBootstrap => match self.bootstrap_or_wait(transport).await {
-                Ok(()) => Ok(Served::Local),
-                Err(Error::MemoryBudget { .. }) => Ok(Served::Remote(Reason::OverBudget)),
-                Err(e) => Err(e),
-            },
-            Route::PullFirst(until, reason) => self.pull_first(transport, until, reason).await,
-        }
+        view.decide(now)
     }
 
     /// Pulls inline before a local read: to the head, or until a bookmark is covered. A failed pull

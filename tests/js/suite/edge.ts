@@ -101,7 +101,8 @@ export function edgeSuite(test: Register, context: () => EdgeContext): void {
       await background.settle();
       assert(answers.every((n) => n === 250), `answers ${answers}`);
       assert(wire.syncBytes <= 1.1 * solo.syncBytes, `pulled ${wire.syncBytes} bytes; one read alone pulls ${solo.syncBytes}: ${wire.paths.join(" ")} | alone: ${solo.paths.join(" ")}`);
-      if (syncProtocol === "http-sync") assert(solo.syncBytes <= 1.1 * database, `${solo.syncBytes} bytes for a ${database}-byte database`);
+      // One download of the image (plus frames other suites' writes add meanwhile), never two.
+      if (syncProtocol === "http-sync") assert(solo.syncBytes <= 1.3 * database, `${solo.syncBytes} bytes for a ${database}-byte database`);
       const s = stats(client);
       assertEquals(s.syncs.started, 1, JSON.stringify(s.syncs));
       client.close();

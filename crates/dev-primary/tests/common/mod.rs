@@ -1,5 +1,6 @@
 //! Helpers shared by the dev-primary integration tests: a primary in a temp dir, in-process
-//! requests through `app()` with `oneshot`, and fixture paths.
+//! requests through `app()` (or any router under a path prefix, see [`Target`]) with `oneshot`,
+//! and fixture paths.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -7,6 +8,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, Response};
+use axum::Router;
 use http_body_util::BodyExt;
 use libsql_edge_dev_primary::{app, auth::JwtAuth, AppState, Primary, PrimaryOptions, Shared};
 use tower::ServiceExt;
@@ -83,15 +85,59 @@ impl Reply {
     }
 }
 
-pub async fn call(state: &AppState, req: Request<Body>) -> Reply {
-    let resp: Response<Body> = app(state.clone()).oneshot(req).await.unwrap();
+/// Where in-process requests go: a database's state (served by its own `app`), or a router whose
+/// paths all start with a prefix (a namespace: `/ns/NAME`).
+pub trait Target {
+    fn router(&self) -> Router;
+    fn prefix(&self) -> &str {
+        ""
+    }
+}
+
+impl Target for AppState {
+    fn router(&self) -> Router {
+        app(self.clone())
+    }
+}
+
+impl<T: Target + ?Sized> Target for &T {
+    fn router(&self) -> Router {
+        (**self).router()
+    }
+    fn prefix(&self) -> &str {
+        (**self).prefix()
+    }
+}
+
+/// A router reached under `prefix` (every request path is `prefix` + the usual path).
+#[derive(Clone)]
+pub struct Prefixed {
+    pub router: Router,
+    pub prefix: String,
+}
+
+impl Target for Prefixed {
+    fn router(&self) -> Router {
+        self.router.clone()
+    }
+    fn prefix(&self) -> &str {
+        &self.prefix
+    }
+}
+
+pub async fn call(target: &impl Target, mut req: Request<Body>) -> Reply {
+    if !target.prefix().is_empty() {
+        let pq = req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned();
+        *req.uri_mut() = format!("{}{pq}", target.prefix()).parse().unwrap();
+    }
+    let resp: Response<Body> = target.router().oneshot(req).await.unwrap();
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
     Reply { status, headers, body }
 }
 
-pub async fn post(state: &AppState, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
+pub async fn post(state: &impl Target, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
     let mut b = Request::post(path);
     for (k, v) in headers {
         b = b.header(*k, *v);
@@ -99,7 +145,7 @@ pub async fn post(state: &AppState, path: &str, headers: &[(&str, &str)], body: 
     call(state, b.body(Body::from(body)).unwrap()).await
 }
 
-pub async fn get(state: &AppState, path: &str, headers: &[(&str, &str)]) -> Reply {
+pub async fn get(state: &impl Target, path: &str, headers: &[(&str, &str)]) -> Reply {
     let mut b = Request::get(path);
     for (k, v) in headers {
         b = b.header(*k, *v);
@@ -107,11 +153,11 @@ pub async fn get(state: &AppState, path: &str, headers: &[(&str, &str)]) -> Repl
     call(state, b.body(Body::empty()).unwrap()).await
 }
 
-pub async fn pipeline(state: &AppState, body: serde_json::Value) -> Reply {
+pub async fn pipeline(state: &impl Target, body: serde_json::Value) -> Reply {
     post(state, "/v2/pipeline", &[("content-type", "application/json")], body.to_string().into_bytes()).await
 }
 
-pub async fn exec(state: &AppState, sql: &str) -> serde_json::Value {
+pub async fn exec(state: &impl Target, sql: &str) -> serde_json::Value {
     let r = pipeline(
         state,
         serde_json::json!({"baton": null, "requests": [{"type": "execute", "stmt": {"sql": sql}}, {"type": "close"}]}),
@@ -125,7 +171,7 @@ pub fn grpc_body(msg: &[u8]) -> Vec<u8> {
     libsql_edge_protocol::grpc_web::encode_data_frame(msg)
 }
 
-pub async fn grpc(state: &AppState, method: &str, token: Option<&str>, msg: &[u8]) -> Reply {
+pub async fn grpc(state: &impl Target, method: &str, token: Option<&str>, msg: &[u8]) -> Reply {
     let mut h = vec![("content-type", "application/grpc-web+proto")];
     if let Some(t) = token {
         h.push(("x-session-token", t));
@@ -134,7 +180,7 @@ pub async fn grpc(state: &AppState, method: &str, token: Option<&str>, msg: &[u8
 }
 
 /// Hello; returns the session token and the decoded response.
-pub async fn hello(state: &AppState) -> (String, libsql_edge_protocol::replication_log::HelloResponse) {
+pub async fn hello(state: &impl Target) -> (String, libsql_edge_protocol::replication_log::HelloResponse) {
     use prost::Message;
     let r = grpc(state, "Hello", None, &[8, 1]).await;
     let (msgs, status) = libsql_edge_protocol::grpc_web::decode_response_body(&r.body).unwrap();
@@ -145,7 +191,7 @@ pub async fn hello(state: &AppState) -> (String, libsql_edge_protocol::replicati
 
 /// Pulls every frame from `from` with BatchLogEntries into a page map (whole transactions only).
 pub async fn pull_all(
-    state: &AppState,
+    state: &impl Target,
     token: &str,
     pages: &mut std::collections::BTreeMap<u32, Vec<u8>>,
     from: u64,
