@@ -5,7 +5,7 @@
 // `partial.fetches` and `partial.misses` did not move during it (stats deltas in the Worker).
 // Sampled blobs are compared with tursodb's own answer (directly, not through netem).
 import { pipeline } from "../lib/harness.mjs";
-import { timed } from "./workerd.mjs";
+import { timed } from "../lib/workerd.mjs";
 
 const WARMUP_BATCH = 50;
 const BATCH_REPS = 15;

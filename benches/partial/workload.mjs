@@ -45,5 +45,9 @@ export function zipf(rows, s, layout, seed) {
     return lo + 1;
   };
   const id = layout === "scattered" ? (r) => 1 + (((r - 1) * PERMUTE) % rows) : (r) => r;
-  return { take: (count) => Array.from({ length: count }, () => id(rank())) };
+  return {
+    take: (count) => Array.from({ length: count }, () => id(rank())),
+    /** The probability of the `k` hottest ranks. */
+    mass: (k) => (k >= rows ? 1 : k < 1 ? 0 : cdf[Math.floor(k) - 1] / sum),
+  };
 }

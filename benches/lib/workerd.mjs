@@ -1,13 +1,15 @@
-// bench:partial's workerd processes: a capnp config serving the wrangler bundle (text bindings,
-// outbound network limited to loopback), a fresh `workerd serve` per isolate, and requests timed
-// in this driver around each HTTP exchange (keep-alive, loopback).
+// The benches' workerd processes (bench:partial, bench:snapshot): a capnp config serving a wrangler
+// bundle (`wrangler deploy --dry-run --outdir`) with text bindings and outbound network limited to
+// loopback, a fresh `workerd serve` per isolate, and requests timed in the driver around each HTTP
+// exchange (keep-alive, loopback).
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort, start, stop } from "../lib/harness.mjs";
+import { freePort, start, stop } from "./harness.mjs";
 
-/** Writes the config into the bundle directory (embed paths are relative) and returns its path. */
-export function writeConfig(bundle, bindings) {
+/** Writes the config `bench-<name>.capnp` into the bundle directory (embed paths are relative),
+ * with `bindings` ({NAME: text}) as text bindings; returns its path. */
+export function writeConfig(bundle, name, bindings) {
   const files = readdirSync(bundle).filter((f) => f.endsWith(".js") || f.endsWith(".wasm"));
   const main = files.find((f) => f === "worker.js") ?? files.find((f) => f.endsWith(".js"));
   if (!main) throw new Error(`no .js in the bundle ${bundle}: ${files}`);
@@ -15,7 +17,7 @@ export function writeConfig(bundle, bindings) {
     f.endsWith(".wasm") ? `(name = "${f}", wasm = embed "${f}")` : `(name = "${f}", esModule = embed "${f}")`,
   );
   const text = Object.entries(bindings).map(([name, value]) => `(name = "${name}", text = "${value}")`);
-  const path = join(bundle, "bench-partial.capnp");
+  const path = join(bundle, `bench-${name}.capnp`);
   writeFileSync(
     path,
     `using Workerd = import "/workerd/workerd.capnp";
@@ -65,6 +67,17 @@ export async function timed(w, path) {
   const ms = performance.now() - t0;
   if (!res.ok) throw new Error(`${path.slice(0, 200)}: ${res.status} ${JSON.stringify(body)}`);
   return { ms, body };
+}
+
+/** A fresh workerd process timed from spawn to its first answer to `path`, then stopped: {ms, body}. */
+export async function coldStart(bin, config, cwd, path) {
+  const w = await startWorkerd(bin, config, cwd);
+  try {
+    const { body, spawnMs } = await firstResponse(w, path);
+    return { ms: spawnMs, body };
+  } finally {
+    await stop(w.child);
+  }
 }
 
 /** Runs `fn(w)` in a fresh workerd process, always stopping it. */
