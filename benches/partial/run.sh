@@ -3,7 +3,7 @@
 # `tursodb --sync-server` behind netem (40 ms RTT, 100 Mbit/s), read by a partial replica with a
 # 16 MiB budget: cold first result next to @libsql/client/web, hit and miss latency, the local
 # fraction under a Zipf workload next to a full replica of a 32 MiB database, the wasm memory
-# high-water mark. The seeded databases are cached under target/bench-partial/. Needs
+# high-water mark. About 7 minutes; the seeded databases are cached under target/bench-partial/. Needs
 # `npm run build`. Knobs (env): see benches/partial/drive.mjs; BENCH_JSON appends JSON lines.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
