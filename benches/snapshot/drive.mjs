@@ -4,11 +4,10 @@
 // away); the snapshot store is a loopback object server (the colo's Cache). Every cold start is a
 // fresh `workerd serve` process; the figure is spawn → first row, minus spawn → /ping.
 //   node benches/snapshot/drive.mjs --primary BIN --netem BIN --workerd BIN --bundle DIR --work DIR
-import { readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { deadline, emit, fmtMs, freePort, knob, listKnob, mb, median, pipeline, ratio, start, startNetem, startPrimary, stop } from "../lib/harness.mjs";
+import { deadline, emit, fmtMs, knob, listKnob, mb, median, pipeline, ratio, startNetem, startPrimary, stop } from "../lib/harness.mjs";
+import { coldStart as spawnToAnswer, writeConfig } from "../lib/workerd.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 deadline("bench:snapshot", 60);
@@ -37,52 +36,6 @@ const store = createServer(async (req, res) => {
 await new Promise((resolve) => store.listen(0, "127.0.0.1", resolve));
 const storeUrl = `http://127.0.0.1:${store.address().port}`;
 
-function writeConfig(primary, protocol) {
-  const files = readdirSync(args.bundle).filter((f) => f.endsWith(".js") || f.endsWith(".wasm"));
-  const main = files.find((f) => f === "worker.js") ?? files.find((f) => f.endsWith(".js"));
-  const modules = [main, ...files.filter((f) => f !== main)].map((f) =>
-    f.endsWith(".wasm") ? `(name = "${f}", wasm = embed "${f}")` : `(name = "${f}", esModule = embed "${f}")`,
-  );
-  const path = join(args.bundle, "bench-snapshot.capnp");
-  writeFileSync(path, `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [(name = "main", worker = .bench), (name = "internet", network = (allow = ["local", "private"], deny = []))],
-  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
-);
-const bench :Workerd.Worker = (
-  modules = [${modules.join(", ")}],
-  compatibilityDate = "2026-11-01",
-  bindings = [(name = "PRIMARY", text = "${primary}"), (name = "STORE", text = "${storeUrl}"), (name = "PROTOCOL", text = "${protocol}")],
-);
-`);
-  return path;
-}
-
-/** Spawns workerd and times spawn → the first answer to `path`. */
-async function coldStart(config, path) {
-  const port = await freePort();
-  const t0 = performance.now();
-  const child = start(args.workerd, ["serve", config, "--socket-addr", `http=127.0.0.1:${port}`], { cwd: args.bundle });
-  child.stdout.on("data", () => {});
-  try {
-    for (let attempt = 0; attempt < 20_000; attempt++) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}${path}`);
-        const body = await res.json();
-        if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
-        return { ms: performance.now() - t0, body };
-      } catch (e) {
-        if (e?.cause?.code !== "ECONNREFUSED") throw e;
-        if (child.exitCode !== null) throw new Error(`workerd exited: ${child.stderrText()}`);
-        await sleep(1);
-      }
-    }
-    throw new Error("workerd did not accept connections");
-  } finally {
-    await stop(child);
-  }
-}
-
 console.log(`bench:snapshot: inside workerd, a new process per cold start (spawn -> first row, minus spawn -> /ping); primary behind netem (${shape.rttMs} ms RTT, ${shape.bandwidthMbit} Mbit/s); snapshot store on loopback; median of ${runs}`);
 console.log("protocol    size | from primary: first local read, MB from primary | from snapshot: first local read, MB from primary (MB from store) | snapshot vs primary | @libsql/client/web first read");
 for (const size of sizes) {
@@ -94,7 +47,8 @@ for (const size of sizes) {
   }
   for (const protocol of protocols) {
     objects.clear();
-    const config = writeConfig(netem.url, protocol);
+    const config = writeConfig(args.bundle, "snapshot", { PRIMARY: netem.url, STORE: storeUrl, PROTOCOL: protocol });
+    const coldStart = (config, path) => spawnToAnswer(args.workerd, config, args.bundle, path);
     const runsOf = async (path) => {
       const out = [];
       for (let i = 0; i < runs; i++) out.push(await coldStart(config, path));
