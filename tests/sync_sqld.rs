@@ -182,8 +182,8 @@ fn restart_new_session_token_and_new_log_id_are_handled() {
     assert_replica_matches(&mut replica, &p);
 }
 
-#[test]
-fn need_snapshot_after_compaction_is_served_by_snapshot() {
+/// A dev primary whose log was compacted, so a replica starting from frame 0 gets NEED_SNAPSHOT.
+fn compacted_primary() -> DevPrimary {
     let p = DevPrimary::start(Options { max_log_size: Some(64 * 1024), ..Default::default() });
     for i in 0..8 {
         p.execute(&[
@@ -191,6 +191,12 @@ fn need_snapshot_after_compaction_is_served_by_snapshot() {
             &format!("INSERT INTO items(name, data) SELECT 'batch {i}', randomblob(2000) FROM (WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < 40) SELECT v FROM s)"),
         ]);
     }
+    p
+}
+
+#[test]
+fn need_snapshot_after_compaction_is_served_by_snapshot() {
+    let p = compacted_primary();
     let mut replica = Replica::open(ReplicaConfig::default()).unwrap();
     let mut proto = Sqld::new();
     let calls = sync_recording(&mut replica, &mut proto, &p.url);
@@ -231,13 +237,7 @@ impl Transport for StaleSnapshotToken {
 
 #[test]
 fn a_session_lost_before_snapshot_handshakes_again_within_the_pull() {
-    let p = DevPrimary::start(Options { max_log_size: Some(64 * 1024), ..Default::default() });
-    for i in 0..8 {
-        p.execute(&[
-            "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL, data BLOB)",
-            &format!("INSERT INTO items(name, data) SELECT 'batch {i}', randomblob(2000) FROM (WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < 40) SELECT v FROM s)"),
-        ]);
-    }
+    let p = compacted_primary();
     let transport = StaleSnapshotToken { inner: NativeTransport, forged: Cell::new(false) };
     let target = SyncTarget::new(&p.url, None, 10_000);
     let io = Io::new(&transport, &target);

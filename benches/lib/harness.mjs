@@ -105,7 +105,8 @@ export function freePort() {
   });
 }
 
-function accepts(port) {
+/** Whether something accepts TCP connections on loopback `port`. */
+export function accepts(port) {
   return new Promise((resolve) => {
     const s = connect(port, "127.0.0.1");
     s.once("connect", () => {

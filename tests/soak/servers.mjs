@@ -3,22 +3,10 @@
 // directory), tursodb --sync-server (likewise), a netem proxy in front of each, and one
 // `workerd serve` process on the bundled Worker. Every child dies with the driver (harness.mjs).
 import { mkdirSync, readdirSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort, root, start, startWithUrl, stop } from "../../benches/lib/harness.mjs";
+import { accepts, freePort, root, start, startWithUrl, stop } from "../../benches/lib/harness.mjs";
 import { serve } from "../rust-worker/workerd.mjs";
-
-function accepts(port) {
-  return new Promise((resolve) => {
-    const s = connect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
 
 /** Starts `make()` until it works (a port just freed by a killed process may take a moment). */
 async function retrying(what, make) {
