@@ -87,7 +87,7 @@ pub struct Replica {
     conn: OnceCell<Connection>,
     config: ReplicaConfig,
     queued: Vec<PreparedApply>,
-    /// The installed schema's SQL text was found to be UTF-8 (`rows::check_schema_text`); reset by
+    /// The installed schema's SQL text was found to be UTF-8 (`rows::schema_text_is_utf8`); reset by
     /// every install.
     schema_checked: Cell<bool>,
 }
@@ -285,6 +285,11 @@ impl Replica {
     /// what it held before it, and the applies queued after it (prepared against it) are dropped.
     fn install(&mut self, prepared: Vec<PreparedApply>) -> Result<()> {
         for p in prepared {
+            // A schema SQLite parsed from pages nobody checked (a statement prepared since the last
+            // install, before any read) would survive an install that keeps the schema cookie.
+            if !self.schema_checked.get() {
+                self.conn = OnceCell::new();
+            }
             self.schema_checked.set(false);
             let replaced = lock(&self.store).install(p);
             if let Some(replaced) = replaced {
@@ -360,5 +365,10 @@ fn open_connection(name: &str, config: &ReplicaConfig, store: &SharedStore) -> R
     // SAFETY: the handle is this open connection's; sqlite3_limit only sets a per-connection limit.
     unsafe { rusqlite::ffi::sqlite3_limit(conn.handle(), rusqlite::ffi::SQLITE_LIMIT_ATTACHED, 0) };
     conn.execute_batch(&format!("PRAGMA cache_size = -{}; PRAGMA temp_store = MEMORY;", config.cache_size_kib))?;
+    // SQLite has parsed the schema (the pragma needs it) and keeps it while the schema cookie stays
+    // the same: it must come from text that is UTF-8 (see `rows::schema_text_is_utf8`).
+    if !rows::schema_text_is_utf8(&conn)? {
+        return Err(rows::schema_not_utf8());
+    }
     Ok(conn)
 }

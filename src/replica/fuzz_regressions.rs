@@ -93,6 +93,13 @@ fn queued_bootstrap_with_malformed_schema_is_dropped_when_the_read_ends() {
     assert_still_at_one(&mut r, &export);
 }
 
+/// Every page of `image` as one apply over the replica's database (not a replacement).
+fn changed_pages(image: &[u8], at: Position) -> CommittedPages {
+    let pages: Vec<Page> =
+        image.chunks(4096).enumerate().map(|(i, data)| Page { pgno: i as u32 + 1, data: data.to_vec() }).collect();
+    CommittedPages { replace: false, position: at, db_size_pages: pages.len() as u32, pages, dropped: Vec::new() }
+}
+
 /// `image` with the first occurrence of `word` in the schema's SQL text given an invalid UTF-8 byte.
 fn not_utf8(mut image: Vec<u8>, word: &[u8]) -> Vec<u8> {
     let at = image.windows(word.len()).position(|w| w == word).unwrap();
@@ -108,12 +115,21 @@ fn schema_text_that_is_not_utf8_is_an_error_not_a_panic() {
         ("CREATE TABLE t(a); CREATE VIEW v AS SELECT a AS alias FROM t;", &b"alias"[..], "SELECT * FROM v"),
     ] {
         let mut r = Replica::open(ReplicaConfig::default()).unwrap();
-        r.bootstrap(&not_utf8(image(sql), word), position(1)).unwrap();
-        let err = r.query(query, &[]).unwrap_err();
+        // The replacement is refused when its connection opens: the replica stays as it was.
+        let err = r.bootstrap(&not_utf8(image(sql), word), position(1)).unwrap_err();
         assert_eq!(err.code(), "SQLITE_CORRUPT", "{sql}: {err}");
         assert!(err.to_string().contains("not UTF-8"), "{err}");
-        // A good database installed over it is read normally again.
+        assert_eq!(r.position(), None);
+        // A good database installs and is read normally.
         r.bootstrap(&image(sql), position(2)).unwrap();
+        assert_eq!(r.query(query, &[]).unwrap().rows.len(), usize::from(sql.contains("INSERT")));
+        // Damaged schema text arriving as an apply (the cookie unchanged) is an error on read, and
+        // good text after it is read with the schema parsed afresh (found by fuzzing sync_http).
+        let good = image(sql);
+        let bad = not_utf8(good.clone(), word);
+        r.apply(changed_pages(&bad, position(3))).unwrap();
+        assert_eq!(r.query(query, &[]).unwrap_err().code(), "SQLITE_CORRUPT");
+        r.apply(changed_pages(&good, position(4))).unwrap();
         assert_eq!(r.query(query, &[]).unwrap().rows.len(), usize::from(sql.contains("INSERT")));
     }
 }

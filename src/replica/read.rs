@@ -2,8 +2,6 @@
 //! into a `RowSink`, pages a partial replica lacks reported as `PagesMissing`, and applies held back
 //! by a read transaction installed once it ends.
 
-use rusqlite::Connection;
-
 use super::rows::{self, Params, RowSink, Rows};
 use super::vfs::lock;
 use super::Replica;
@@ -32,14 +30,14 @@ impl Replica {
     /// then to be thrown away.
     pub fn read_into(&mut self, sql: &str, params: Params<'_>, sink: &mut dyn RowSink) -> Option<Result<()>> {
         lock(&self.store).take_misses();
-        let result = (|| {
-            let conn = self.conn().ok()?;
-            if let Err(e) = self.check_schema(conn) {
-                return Some(Err(e));
-            }
-            let mut stmt = conn.prepare_cached(sql).ok().filter(|s| s.readonly())?;
-            Some(rows::stream(&mut stmt, params, sink).map_err(Error::from))
-        })();
+        let result = match self.conn().is_ok().then(|| self.check_schema()) {
+            None => None,
+            Some(Err(e)) => Some(Err(e)),
+            Some(Ok(())) => (|| {
+                let mut stmt = self.conn().ok()?.prepare_cached(sql).ok().filter(|s| s.readonly())?;
+                Some(rows::stream(&mut stmt, params, sink).map_err(Error::from))
+            })(),
+        };
         let result = match result {
             Some(result) => Some(self.missing_or(result)),
             None => match self.take_misses() {
@@ -95,27 +93,36 @@ impl Replica {
         lock(&self.store).take_misses()
     }
 
-    fn run(&self, sql: &str, params: Params<'_>) -> Result<Rows> {
+    fn run(&mut self, sql: &str, params: Params<'_>) -> Result<Rows> {
         lock(&self.store).take_misses();
-        let result = (|| {
-            let conn = self.conn()?;
-            self.check_schema(conn)?;
-            let mut stmt = conn.prepare_cached(sql)?;
+        let result = self.check_schema().and_then(|()| {
+            let mut stmt = self.conn()?.prepare_cached(sql)?;
             if !stmt.readonly() {
                 return Err(Error::WriteRefused);
             }
             Ok(Rows::collect(&mut stmt, params)?)
-        })();
+        });
         self.missing_or(result)
     }
 
-    /// Checks the schema's text once per connection: SQL that is not UTF-8 is an error, not a panic.
-    fn check_schema(&self, conn: &Connection) -> Result<()> {
-        if !self.schema_checked.get() {
-            rows::check_schema_text(conn)?;
-            self.schema_checked.set(true);
+    /// Checks the schema's text once per install: SQL that is not UTF-8 is an error, not a panic.
+    /// SQLite parsed that schema while preparing the check, and keeps it while the schema cookie
+    /// stays the same, even over pages whose text is fine again: a failed check closes the
+    /// connection, so the next read parses the schema afresh.
+    fn check_schema(&mut self) -> Result<()> {
+        if self.schema_checked.get() {
+            return Ok(());
         }
-        Ok(())
+        match rows::schema_text_is_utf8(self.conn()?)? {
+            true => {
+                self.schema_checked.set(true);
+                Ok(())
+            }
+            false => {
+                self.conn = std::cell::OnceCell::new();
+                Err(rows::schema_not_utf8())
+            }
+        }
     }
 
     /// Installs the applies a read transaction held back, once it has ended.

@@ -2,24 +2,29 @@
 
 use crate::value::Value;
 
-/// Checks that the schema's SQL text is UTF-8. rusqlite `expect`s column names and declared types
+/// Whether the schema's SQL text is UTF-8. rusqlite `expect`s column names and declared types
 /// to be UTF-8 (a panic natively, an abort in wasm); both are cut from that text at ASCII token
 /// boundaries, so valid text gives valid names. Damaged or hostile pages can make it invalid: that
-/// is reported as corruption before any statement reads a name.
-pub(crate) fn check_schema_text(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+/// is reported as corruption (`Replica::check_schema`) before any statement reads a name.
+pub(crate) fn schema_text_is_utf8(conn: &rusqlite::Connection) -> rusqlite::Result<bool> {
     let mut stmt = conn.prepare_cached("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL")?;
     let mut rows = stmt.raw_query();
     while let Some(row) = rows.next()? {
         if let rusqlite::types::ValueRef::Text(text) = row.get_ref(0)? {
             if std::str::from_utf8(text).is_err() {
-                return Err(rusqlite::Error::SqliteFailure(
-                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
-                    Some("malformed database schema: its SQL text is not UTF-8".into()),
-                ));
+                return Ok(false);
             }
         }
     }
-    Ok(())
+    Ok(true)
+}
+
+/// The error for a schema whose SQL text is not UTF-8.
+pub(crate) fn schema_not_utf8() -> crate::error::Error {
+    crate::error::Error::Sqlite(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+        Some("malformed database schema: its SQL text is not UTF-8".into()),
+    ))
 }
 
 /// The result of a read-only statement run on the replica.
