@@ -7,6 +7,7 @@
 //! Run: `npm run bench` (= `cargo bench -p libsql-edge --bench replica`). Native Rust figures (not
 //! the wasm path). With `BENCH_JSON=FILE`, also appends one JSON line of the figures to FILE.
 
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 use std::time::{Duration, Instant};
 
 use libsql_edge::protocol::{Position, Revision};
@@ -17,17 +18,19 @@ const ROWS: i64 = 200_000;
 const SELECTS: usize = 20_000;
 const SMALL_COMMIT_PAGES: usize = 16;
 
-fn source_image() -> Vec<u8> {
-    let mut conn = Connection::open_in_memory().unwrap();
+/// Any failure ends the benchmark with its error (no panics).
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+fn source_image() -> Result<Vec<u8>> {
+    let mut conn = Connection::open_in_memory()?;
     conn.execute_batch(&format!(
         "PRAGMA page_size = 4096;
          CREATE TABLE t(id INTEGER PRIMARY KEY, k INTEGER, name TEXT, val REAL);
          WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {ROWS})
          INSERT INTO t SELECT n, (n * 7919) % {ROWS}, 'name-' || n || '-' || hex(n * 31), n / 7.0 FROM s;
          CREATE INDEX t_k ON t(k);"
-    ))
-    .unwrap();
-    conn.serialize("main").unwrap().to_vec()
+    ))?;
+    Ok(conn.serialize("main")?.to_vec())
 }
 
 fn pages_of(image: &[u8]) -> Vec<Page> {
@@ -47,15 +50,15 @@ fn mb_per_s(bytes: usize, d: Duration) -> f64 {
     bytes as f64 / 1e6 / d.as_secs_f64()
 }
 
-fn main() {
-    let image = source_image();
+fn main() -> Result<()> {
+    let image = source_image()?;
     let db_size = (image.len() / 4096) as u32;
     println!("database: {} rows, {} pages of 4096 bytes ({:.1} MB)", ROWS, db_size, image.len() as f64 / 1e6);
 
     // Apply throughput: one big commit into an empty replica.
     let mut one_commit = Vec::new();
     for _ in 0..5 {
-        let mut replica = Replica::open(ReplicaConfig::default()).unwrap();
+        let mut replica = Replica::open(ReplicaConfig::default())?;
         let committed = CommittedPages {
             replace: false,
             position: pos(1),
@@ -64,7 +67,7 @@ fn main() {
             dropped: Vec::new(),
         };
         let t = Instant::now();
-        replica.apply(committed).unwrap();
+        replica.apply(committed)?;
         one_commit.push(t.elapsed());
     }
     let one = median(one_commit);
@@ -72,16 +75,16 @@ fn main() {
     // Bootstrap from a whole image (copies every page out of the caller's buffer).
     let mut boot = Vec::new();
     for _ in 0..5 {
-        let mut replica = Replica::open(ReplicaConfig::default()).unwrap();
+        let mut replica = Replica::open(ReplicaConfig::default())?;
         let t = Instant::now();
-        replica.bootstrap(&image, pos(1)).unwrap();
+        replica.bootstrap(&image, pos(1))?;
         boot.push(t.elapsed());
     }
     let boot = median(boot);
 
     // Apply throughput: the same pages as commits of SMALL_COMMIT_PAGES pages each.
-    let mut replica = Replica::open(ReplicaConfig::default()).unwrap();
-    replica.bootstrap(&image, pos(0)).unwrap();
+    let mut replica = Replica::open(ReplicaConfig::default())?;
+    replica.bootstrap(&image, pos(0))?;
     let commits: Vec<CommittedPages> = pages_of(&image)
         .chunks(SMALL_COMMIT_PAGES)
         .enumerate()
@@ -96,7 +99,7 @@ fn main() {
     let t = Instant::now();
     let n_commits = commits.len();
     for c in commits {
-        replica.apply(c).unwrap();
+        replica.apply(c)?;
     }
     let small = t.elapsed();
     println!(
@@ -117,8 +120,8 @@ fn main() {
     );
 
     // Point selects: replica vs plain rusqlite in-memory database with the same image.
-    let mut plain = Connection::open_in_memory().unwrap();
-    plain.deserialize_read_exact("main", &image[..], image.len(), true).unwrap();
+    let mut plain = Connection::open_in_memory()?;
+    plain.deserialize_read_exact("main", &image[..], image.len(), true)?;
     let sql = "SELECT id, name, val FROM t WHERE k = ?";
     let keys: Vec<i64> = (0..SELECTS as i64).map(|i| (i * 104_729) % ROWS).collect();
     let mut ours = Vec::new();
@@ -126,18 +129,16 @@ fn main() {
     for round in 0..6 {
         let t = Instant::now();
         for &k in &keys {
-            let rows = replica.query(sql, &[Value::Integer(k)]).unwrap();
+            let rows = replica.query(sql, &[Value::Integer(k)])?;
             assert_eq!(rows.rows.len(), 1);
         }
         let a = t.elapsed();
         let t = Instant::now();
         for &k in &keys {
-            let mut stmt = plain.prepare_cached(sql).unwrap();
+            let mut stmt = plain.prepare_cached(sql)?;
             let rows: Vec<Vec<Value>> = stmt
-                .query_map([k], |r| (0..3).map(|i| r.get_ref(i).map(Value::from)).collect())
-                .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
+                .query_map([k], |r| (0..3).map(|i| r.get_ref(i).map(Value::from)).collect())?
+                .collect::<std::result::Result<_, _>>()?;
             assert_eq!(rows.len(), 1);
         }
         let b = t.elapsed();
@@ -170,9 +171,10 @@ fn main() {
             "pointSelectRusqliteUs": theirs.as_secs_f64() * 1e6,
         });
         use std::io::Write;
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
-        writeln!(f, "{line}").unwrap();
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        writeln!(f, "{line}")?;
     }
+    Ok(())
 }
 
 /// Seconds since the Unix epoch as `unix:<secs>` (bench:report turns it into a date).
