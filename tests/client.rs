@@ -3,6 +3,8 @@
 //! writer seen after sync, remote-only mode, protocol auto-detection and configuration errors.
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "common/http.rs"]
+mod http;
 #[path = "common/primary.rs"]
 mod primary;
 
@@ -278,48 +280,10 @@ fn a_write_during_another_callers_read_transaction_is_still_read_back() {
     assert_eq!(exec(&c, "SELECT count(*) FROM t").rows, vec![vec![Value::Integer(4)]]);
 }
 
-/// A plain HTTP server that answers every request with `status` and `body` until the test ends.
-fn foreign_server(status: &'static str, body: &'static str) -> String {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { return };
-            // Read the head and the body it announces, then answer and close.
-            let mut request = Vec::new();
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = conn.read(&mut buf) {
-                request.extend_from_slice(&buf[..n]);
-                let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
-                let Some(end) = text.find("\r\n\r\n") else {
-                    if n == 0 {
-                        break;
-                    }
-                    continue;
-                };
-                let len = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .map_or(0, |v| v.trim().parse().unwrap_or(0));
-                if n == 0 || request.len() >= end + 4 + len {
-                    break;
-                }
-            }
-            let head = format!(
-                "HTTP/1.1 {status}\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = conn.write_all(head.as_bytes()).and_then(|()| conn.write_all(body.as_bytes()));
-        }
-    });
-    url
-}
-
 #[test]
 fn a_sync_url_that_is_no_libsql_primary_gets_one_error_naming_what_was_tried() {
     for (status, body) in [("404 Not Found", "<h1>not here</h1>"), ("200 OK", "<html>a web site</html>")] {
-        let url = foreign_server(status, body);
+        let url = http::plain_server(status, body);
         let c = Client::new(&ClientConfig {
             url: "file:test.db".into(),
             sync_url: Some(url),

@@ -5,6 +5,8 @@
 //! bootstrap. Native only: it runs a server process.
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "common/http.rs"]
+mod http;
 #[path = "common/tursodb.rs"]
 mod tursodb;
 
@@ -374,33 +376,8 @@ fn pull_updates_probe_recognises_tursodb_cheaply_and_rejects_404() {
     assert!(io.counters().bytes_received < 64, "header only: {:?}", io.counters());
 
     // A server without the endpoint (sqld and the HTTP-sync servers answer 404).
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let server = std::thread::spawn(move || {
-        use std::io::{Read, Write};
-        let (mut conn, _) = listener.accept().unwrap();
-        // Read the whole request first: closing with unread bytes would reset the connection.
-        let mut request = Vec::new();
-        let mut buf = [0u8; 4096];
-        loop {
-            let n = conn.read(&mut buf).unwrap();
-            request.extend_from_slice(&buf[..n]);
-            let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
-            if let Some(end) = text.find("\r\n\r\n") {
-                let len = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .map_or(0, |v| v.trim().parse::<usize>().unwrap());
-                if n == 0 || request.len() >= end + 4 + len {
-                    break;
-                }
-            }
-            assert!(n > 0, "connection closed mid-request");
-        }
-        conn.write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").unwrap();
-    });
+    let url = http::plain_server("404 Not Found", "");
     let target = SyncTarget::new(&url, None, 10_000);
     let io = Io::new(&NativeTransport, &target);
     assert_eq!(block_on(libsql_edge::sync::pull_updates::probe(&io)).unwrap(), None);
-    server.join().unwrap();
 }
