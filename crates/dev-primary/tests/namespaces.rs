@@ -55,13 +55,6 @@ async fn workload(t: &impl Target, tag: &str, rows: usize) {
     }
 }
 
-fn assert_same_db(pages: &BTreeMap<u32, Vec<u8>>, db: &[Vec<u8>]) {
-    assert_eq!(pages.len(), db.len(), "page count");
-    for (i, p) in db.iter().enumerate() {
-        assert!(pages.get(&(i as u32 + 1)) == Some(p), "page {} differs", i + 1);
-    }
-}
-
 #[tokio::test]
 async fn namespaces_hold_different_data_and_the_unprefixed_path_serves_the_default() {
     let dir = tempdir();

@@ -17,13 +17,6 @@ async fn workload(st: &libsql_edge_dev_primary::AppState, rows: usize) {
     }
 }
 
-fn assert_same_db(pages: &BTreeMap<u32, Vec<u8>>, db: &[Vec<u8>]) {
-    assert_eq!(pages.len(), db.len(), "page count");
-    for (i, p) in db.iter().enumerate() {
-        assert!(pages.get(&(i as u32 + 1)) == Some(p), "page {} differs", i + 1);
-    }
-}
-
 #[tokio::test]
 async fn batch_from_zero_rebuilds_the_database_byte_for_byte() {
     let dir = tempdir();

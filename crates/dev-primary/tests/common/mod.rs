@@ -250,3 +250,11 @@ pub fn db_pages(primary: &Primary) -> Vec<Vec<u8>> {
     let n: u32 = conn.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
     bytes.chunks(4096).take(n as usize).map(<[u8]>::to_vec).collect()
 }
+
+/// Pages rebuilt from replication (page number → bytes) equal the database's pages, in order.
+pub fn assert_same_db(pages: &std::collections::BTreeMap<u32, Vec<u8>>, db: &[Vec<u8>]) {
+    assert_eq!(pages.len(), db.len(), "page count");
+    for (i, p) in db.iter().enumerate() {
+        assert!(pages.get(&(i as u32 + 1)) == Some(p), "page {} differs", i + 1);
+    }
+}
