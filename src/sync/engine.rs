@@ -356,10 +356,14 @@ impl Engine {
     }
 
     /// An explicit `sync()`: up to the primary's head. The first bootstrap is never started twice:
-    /// while another call's bootstrap is in flight, this one waits for it and then catches up.
+    /// while another call's bootstrap is in flight, this one waits for it and then catches up. A
+    /// bootstrap this call ran itself already pulled to the head (its last answer, after the call
+    /// began, said so): no second round trip to be told the same.
     pub async fn sync(&self, transport: &dyn Transport) -> Result<SyncStats> {
         if self.position().is_none() {
-            self.bootstrap_or_wait(transport).await?;
+            if let Some(stats) = self.bootstrap_or_wait(transport).await? {
+                return Ok(stats);
+            }
         }
         self.pull(transport, None).await
     }
@@ -391,13 +395,14 @@ impl Engine {
 
     /// Brings an empty replica to its first install: runs the bootstrap under the lease, or waits
     /// (on this call's own timer) for the bootstrap another call has in flight, taking over if its
-    /// lease expires. Returns at the call's deadline at the latest.
-    async fn bootstrap_or_wait(&self, transport: &dyn Transport) -> Result<()> {
+    /// lease expires. Returns at the call's deadline at the latest, with the bootstrap's stats when
+    /// this call ran it (it pulled to the head), `None` when another call's installed first.
+    async fn bootstrap_or_wait(&self, transport: &dyn Transport) -> Result<Option<SyncStats>> {
         let started = transport.now_ms();
         let give_up = started + f64::from(self.settings.timeout_ms);
         loop {
             if self.position().is_some() {
-                return Ok(());
+                return Ok(None);
             }
             let now = transport.now_ms();
             let expires_at = now + f64::from(self.settings.timeout_ms) + LEASE_MARGIN_MS;
@@ -408,7 +413,7 @@ impl Engine {
                 }
                 let result = self.pull(transport, None).await;
                 self.flights.borrow_mut().release(token);
-                return result.map(|_| ());
+                return result.map(Some);
             }
             if now >= give_up {
                 return Err(Error::Network {

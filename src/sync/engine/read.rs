@@ -48,7 +48,7 @@ impl Engine {
             Route::Local => Ok(Served::Local),
             Route::Remote(reason) => Ok(Served::Remote(reason)),
             Route::Bootstrap | Route::WaitForBootstrap => match self.bootstrap_or_wait(transport).await {
-                Ok(()) => Ok(Served::Local),
+                Ok(_) => Ok(Served::Local),
                 Err(Error::MemoryBudget { .. }) => Ok(Served::Remote(Reason::OverBudget)),
                 Err(e) => Err(e),
             },
