@@ -17,6 +17,7 @@ mod prepare;
 mod read;
 mod rows;
 mod vfs;
+mod warm;
 
 #[cfg(test)]
 mod fuzz_regressions;
@@ -37,6 +38,7 @@ pub use page_store::{PageCounters, Residency};
 pub use pool::MemoryPool;
 pub use prepare::Shape;
 pub use rows::{Params, RowSink, Rows};
+pub use warm::{warm_up, warmed};
 
 use crate::error::{Error, Result};
 use crate::protocol::Position;

@@ -267,7 +267,18 @@ impl Engine {
     pub async fn pull(&self, transport: &dyn Transport, stop_when: Option<StopWhen<'_>>) -> Result<SyncStats> {
         self.stats.borrow_mut().syncs_started += 1;
         let io = Io::new(transport, &self.settings.target);
-        let result = self.pull_with(&io, stop_when).await;
+        let result = if self.replica.borrow().newest_position().is_none() && !crate::replica::warmed() {
+            // A bootstrap ends by opening the new database, the first SQLite open of this instance:
+            // warm SQLite up while the first request is on the network (`join` polls the pull up to
+            // that request, then the warm-up), not after the last byte arrived. If the warm-up
+            // fails, the real open pays for it.
+            let warm_up = async {
+                let _ = crate::replica::warm_up();
+            };
+            futures_util::future::join(self.pull_with(&io, stop_when), warm_up).await.0
+        } else {
+            self.pull_with(&io, stop_when).await
+        };
         let counters = io.counters();
         let now = io.now_ms();
         let mut stats = self.stats.borrow_mut();
