@@ -7,6 +7,8 @@
 pub use libsql_edge_protocol as protocol;
 pub use protocol::sqlite_code;
 
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
+mod alloc;
 pub mod client;
 pub mod error;
 pub mod local;

@@ -29,7 +29,8 @@ pub fn warm_up() -> rusqlite::Result<()> {
     }
     let flags = OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     // The writer keeps the memdb file alive until the reader is done; both drop at the end.
-    let writer = Connection::open_with_flags(URI, flags | OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
+    let writer =
+        Connection::open_with_flags(URI, flags | OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE)?;
     writer.execute_batch(
         "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX IF NOT EXISTS t_v ON t(v);",
     )?;
