@@ -270,9 +270,12 @@ impl Engine {
         let result = if self.replica.borrow().newest_position().is_none() && !crate::replica::warmed() {
             // A bootstrap ends by opening the new database, the first SQLite open of this instance:
             // warm SQLite up while the first request is on the network (`join` polls the pull up to
-            // that request, then the warm-up), not after the last byte arrived. If the warm-up
+            // that request, then the warm-up), not after the last byte arrived. It waits for a timer
+            // first, so whatever the event loop has queued (a cold read's answer from the primary,
+            // handed to its request before this background bootstrap) goes before. If the warm-up
             // fails, the real open pays for it.
             let warm_up = async {
+                transport.sleep(0).await;
                 let _ = crate::replica::warm_up();
             };
             futures_util::future::join(self.pull_with(&io, stop_when), warm_up).await.0
