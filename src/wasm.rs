@@ -11,6 +11,7 @@
 
 #[cfg(feature = "js")]
 mod args;
+mod body;
 #[cfg(feature = "js")]
 mod client;
 #[cfg(feature = "js")]

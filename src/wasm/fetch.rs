@@ -4,18 +4,18 @@
 //! one HTTP implementation of every wasm build.
 //! Each request gets an `AbortController` whose `abort` a `setTimeout` fires after the request's
 //! timeout; the timer lives as long as the response body is being read and is cleared once the body
-//! has ended, failed or been dropped, so no timer outlives a request. Bodies are read from the
-//! `ReadableStream` chunk by chunk (at most `MAX_CHUNK` bytes copied into wasm memory at a time);
-//! dropping a body before its end cancels the stream. JS rejections are classified here, once,
-//! into `TransportError`.
+//! has ended, failed or been dropped, so no timer outlives a request. Bodies are read by
+//! `body::FetchBody`; dropping one before its end cancels the stream. JS rejections are classified
+//! here, once, into `TransportError`.
 
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, ReadableStreamDefaultReader, ReadableStreamReadResult, RequestInit};
+use web_sys::{AbortController, Headers, RequestInit};
 
-use crate::transport::{Body, BodyStream, BoxFuture, Request, Response, Transport, TransportError, MAX_CHUNK};
+use super::body::{FetchBody, Reader};
+use crate::transport::{Body, BoxFuture, Request, Response, Transport, TransportError};
 
 #[wasm_bindgen]
 extern "C" {
@@ -59,8 +59,7 @@ impl FetchTransport {
         let timer = Timer::start(&controller, request.timeout_ms);
         match self.exchange(&request, &controller).await {
             Ok((status, headers, reader)) => {
-                let body =
-                    FetchBody { reader, current: None, at: 0, controller, timeout_ms: request.timeout_ms, timer };
+                let body = FetchBody::new(reader, controller, request.timeout_ms, timer);
                 Ok(Response { status, headers, body: Body::new(body) })
             }
             Err(e) => Err(classify(&e, Some(&controller), request.timeout_ms)),
@@ -72,7 +71,7 @@ impl FetchTransport {
         &self,
         request: &Request,
         controller: &AbortController,
-    ) -> Result<(u16, Vec<(String, String)>, Option<ReadableStreamDefaultReader>), JsValue> {
+    ) -> Result<(u16, Vec<(String, String)>, Option<Reader>), JsValue> {
         let headers = Headers::new()?;
         for (name, value) in &request.headers {
             headers.append(name, value)?;
@@ -89,7 +88,7 @@ impl FetchTransport {
         let response: web_sys::Response = JsFuture::from(Promise::resolve(&promise)).await?.dyn_into()?;
         let headers = response_headers(&response.headers())?;
         let reader = match response.body() {
-            Some(stream) => Some(stream.get_reader().dyn_into::<ReadableStreamDefaultReader>()?),
+            Some(stream) => Some(Reader::of(&stream)?),
             None => None,
         };
         Ok((response.status(), headers, reader))
@@ -110,83 +109,9 @@ fn response_headers(headers: &Headers) -> Result<Vec<(String, String)>, JsValue>
     Ok(out)
 }
 
-/// A response body read from its `ReadableStream`.
-struct FetchBody {
-    /// `None` once the body has ended or failed.
-    reader: Option<ReadableStreamDefaultReader>,
-    /// The runtime's current chunk and how much of it was handed out.
-    current: Option<Uint8Array>,
-    at: u32,
-    controller: AbortController,
-    timeout_ms: u32,
-    /// Cleared (dropped) when the body ends.
-    timer: Timer,
-}
-
-impl FetchBody {
-    fn end(&mut self) {
-        self.reader = None;
-        self.current = None;
-        self.timer.clear();
-    }
-
-    async fn next(&mut self) -> Result<Option<Vec<u8>>, TransportError> {
-        loop {
-            if let Some(array) = &self.current {
-                let len = array.length();
-                if self.at < len {
-                    let end = self.at.saturating_add(MAX_CHUNK as u32).min(len);
-                    let chunk = array.subarray(self.at, end).to_vec();
-                    self.at = end;
-                    return Ok(Some(chunk));
-                }
-                self.current = None;
-            }
-            let Some(reader) = &self.reader else { return Ok(None) };
-            let result: ReadableStreamReadResult = match JsFuture::from(reader.read()).await {
-                Ok(result) => result.unchecked_into(),
-                Err(e) => {
-                    let error = classify(&e, Some(&self.controller), self.timeout_ms);
-                    self.end();
-                    return Err(error);
-                }
-            };
-            if result.get_done().unwrap_or(true) {
-                self.end();
-                return Ok(None);
-            }
-            match result.get_value().dyn_into::<Uint8Array>().ok() {
-                Some(array) => {
-                    self.current = Some(array);
-                    self.at = 0;
-                }
-                None => {
-                    self.end();
-                    return Err(TransportError::Network("response body chunk is not a Uint8Array".into()));
-                }
-            }
-        }
-    }
-}
-
-impl BodyStream for FetchBody {
-    fn next_chunk(&mut self) -> BoxFuture<'_, Result<Option<Vec<u8>>, TransportError>> {
-        Box::pin(self.next())
-    }
-}
-
-impl Drop for FetchBody {
-    fn drop(&mut self) {
-        // Not read to the end: release the connection instead of letting the rest arrive.
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.cancel();
-        }
-    }
-}
-
 /// A rejection is a timeout when our controller fired (or the runtime says so); anything else is a
 /// network error described by the JS error's name and message.
-fn classify(error: &JsValue, controller: Option<&AbortController>, timeout_ms: u32) -> TransportError {
+pub(super) fn classify(error: &JsValue, controller: Option<&AbortController>, timeout_ms: u32) -> TransportError {
     let name = Reflect::get(error, &"name".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
     let aborted = controller.is_some_and(|c| c.signal().aborted());
     if aborted || name == "TimeoutError" {
@@ -202,7 +127,7 @@ fn classify(error: &JsValue, controller: Option<&AbortController>, timeout_ms: u
 }
 
 /// The abort timer of one request; cleared on drop.
-struct Timer {
+pub(super) struct Timer {
     id: JsValue,
 }
 
@@ -220,7 +145,7 @@ impl Timer {
         Timer { id }
     }
 
-    fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         if !self.id.is_undefined() {
             clear_timeout(&self.id);
             self.id = JsValue::UNDEFINED;
