@@ -27,6 +27,9 @@ extern "C" {
     #[wasm_bindgen(method, catch, js_name = getReader)]
     fn get_reader_with(this: &Stream, options: &JsValue) -> Result<JsValue, JsValue>;
 
+    #[wasm_bindgen(method, catch, js_name = getReader)]
+    fn get_default_reader(this: &Stream) -> Result<JsValue, JsValue>;
+
     /// A `ReadableStreamBYOBReader`, for `read(view, { min })` (web-sys has no `min`).
     type ByobReader;
 
@@ -43,7 +46,11 @@ pub(super) struct Reader(Kind);
 enum Kind {
     /// A byte stream's BYOB reader, the `{ min }` of its reads, and the buffer the next read fills
     /// (the one the previous read gave back).
-    Byob { reader: ByobReader, options: JsValue, buffer: Option<ArrayBuffer> },
+    Byob {
+        reader: ByobReader,
+        options: JsValue,
+        buffer: Option<ArrayBuffer>,
+    },
     Default(ReadableStreamDefaultReader),
 }
 
@@ -52,12 +59,13 @@ impl Reader {
     pub(super) fn of(stream: &ReadableStream) -> Result<Reader, JsValue> {
         let byob = Object::new();
         Reflect::set(&byob, &"mode".into(), &"byob".into())?;
-        if let Ok(reader) = stream.unchecked_ref::<Stream>().get_reader_with(&byob) {
+        let stream = stream.unchecked_ref::<Stream>();
+        if let Ok(reader) = stream.get_reader_with(&byob) {
             let options = Object::new();
             Reflect::set(&options, &"min".into(), &FILL.into())?;
             return Ok(Reader(Kind::Byob { reader: reader.unchecked_into(), options: options.into(), buffer: None }));
         }
-        Ok(Reader(Kind::Default(stream.get_reader().dyn_into()?)))
+        Ok(Reader(Kind::Default(stream.get_default_reader()?.dyn_into()?)))
     }
 
     /// The next read's `{done, value}`.
@@ -168,5 +176,103 @@ impl Drop for FetchBody {
         if let Some(reader) = self.reader.take() {
             reader.cancel();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use js_sys::{Function, Uint8Array};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+    use web_sys::{AbortController, ReadableStream};
+
+    use super::{FetchBody, Kind, Reader};
+    use crate::transport::{TransportError, MAX_CHUNK};
+    use crate::wasm::fetch::Timer;
+
+    /// A stream enqueueing chunks of these sizes (byte i of the body is `i % 251`), then closing,
+    /// or erroring when `fail`; a byte stream when `bytes`.
+    fn stream(sizes: &[u32], bytes: bool, fail: bool) -> ReadableStream {
+        let make = Function::new_with_args(
+            "sizes, bytes, fail",
+            "let at = 0, i = 0;
+             return new ReadableStream({
+               type: bytes ? 'bytes' : undefined,
+               pull(c) {
+                 if (i === sizes.length) {
+                   if (fail) c.error(new TypeError('connection reset'));
+                   // A byte stream's pending BYOB read ends with respond(0) after close().
+                   else { c.close(); if (c.byobRequest) c.byobRequest.respond(0); }
+                   return;
+                 }
+                 const chunk = new Uint8Array(sizes[i++]);
+                 for (let k = 0; k < chunk.length; k++) chunk[k] = (at + k) % 251;
+                 at += chunk.length;
+                 c.enqueue(chunk);
+               },
+             });",
+        );
+        let sizes: js_sys::Array = sizes.iter().map(|&s| wasm_bindgen::JsValue::from(s)).collect();
+        make.call3(&wasm_bindgen::JsValue::NULL, &sizes, &bytes.into(), &fail.into()).unwrap().unchecked_into()
+    }
+
+    async fn read_all(stream: &ReadableStream) -> (Result<Vec<u8>, TransportError>, bool) {
+        let reader = Reader::of(stream).unwrap();
+        let byob = matches!(reader.0, Kind::Byob { .. });
+        let controller = AbortController::new().unwrap();
+        let timer = Timer::start(&controller, 10_000);
+        let mut body = FetchBody::new(Some(reader), controller, 10_000, timer);
+        let mut out = Vec::new();
+        loop {
+            match body.next().await {
+                Ok(Some(chunk)) => {
+                    assert!(!chunk.is_empty() && chunk.len() <= MAX_CHUNK, "chunk of {} bytes", chunk.len());
+                    out.extend_from_slice(&chunk);
+                }
+                Ok(None) => return (Ok(out), byob),
+                Err(e) => return (Err(e), byob),
+            }
+        }
+    }
+
+    fn expected(len: u32) -> Vec<u8> {
+        (0..len).map(|i| (i % 251) as u8).collect()
+    }
+
+    #[test]
+    async fn byte_streams_are_read_with_byob_whole_and_in_order() {
+        // Tiny, page-sized and larger-than-the-buffer chunks; the stream closes mid-fill.
+        let sizes = [1, 4096, 70_000, 3, 300_000, 5];
+        let (body, byob) = read_all(&stream(&sizes, true, false)).await;
+        assert!(byob, "a byte stream gets a BYOB reader");
+        assert_eq!(body.unwrap(), expected(sizes.iter().sum()));
+        let (empty, _) = read_all(&stream(&[], true, false)).await;
+        assert_eq!(empty.unwrap(), Vec::<u8>::new());
+    }
+
+    #[test]
+    async fn other_streams_are_read_chunk_by_chunk() {
+        let sizes = [10, 300_000, 7];
+        let (body, byob) = read_all(&stream(&sizes, false, false)).await;
+        assert!(!byob, "a default stream cannot have a BYOB reader");
+        assert_eq!(body.unwrap(), expected(sizes.iter().sum()));
+    }
+
+    #[test]
+    async fn a_stream_error_is_a_network_error_on_either_reader() {
+        for bytes in [true, false] {
+            let (body, _) = read_all(&stream(&[4096, 4096], bytes, true)).await;
+            match body {
+                Err(TransportError::Network(message)) => assert!(message.contains("connection reset"), "{message}"),
+                other => panic!("bytes={bytes}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_view_is_not_a_stream() {
+        // Reader::of needs a stream; anything else is an error, not a panic.
+        let not_a_stream: ReadableStream = Uint8Array::new_with_length(4).unchecked_into();
+        assert!(Reader::of(&not_a_stream).is_err());
     }
 }

@@ -132,7 +132,7 @@ pub(super) struct Timer {
 }
 
 impl Timer {
-    fn start(controller: &AbortController, timeout_ms: u32) -> Timer {
+    pub(super) fn start(controller: &AbortController, timeout_ms: u32) -> Timer {
         // `abort` bound to its controller: a plain JS function, no Rust closure to keep alive.
         let abort = Reflect::get(controller, &"abort".into())
             .ok()
