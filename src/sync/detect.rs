@@ -8,9 +8,10 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use super::grpc::{call, status_error};
-use super::http_sync::current_generation;
+use super::http_sync::{current_generation, HttpSync};
 use super::io::Io;
-use super::ProtocolKind;
+use super::sqld::Sqld;
+use super::{Protocol, ProtocolKind};
 use crate::error::{Error, Result};
 use crate::protocol::grpc_web::code;
 use crate::protocol::replication_log::{self as wal_log, HelloRequest};
@@ -27,6 +28,9 @@ pub struct Detected {
     pub kind: ProtocolKind,
     /// Until a pull confirms it, what `GET /info` and sqld's `Hello` answered.
     pub unconfirmed: Option<String>,
+    /// A client of `kind` that starts from what the probe already learned (HTTP sync: the current
+    /// generation; sqld: the session of its `Hello`), so the first pull does not ask again.
+    pub primed: Option<Box<dyn Protocol>>,
 }
 
 /// The protocol of `io`'s target, probing only the first time for each URL. Authentication failures
@@ -34,7 +38,7 @@ pub struct Detected {
 pub async fn detect(io: &Io<'_>) -> Result<Detected> {
     let url = io.target().url.clone();
     if let Some(kind) = cache().lock().unwrap_or_else(|p| p.into_inner()).get(&url) {
-        return Ok(Detected { kind: *kind, unconfirmed: None });
+        return Ok(Detected { kind: *kind, unconfirmed: None, primed: None });
     }
     let detected = probe(io).await?;
     cache().lock().unwrap_or_else(|p| p.into_inner()).insert(url, detected.kind);
@@ -59,24 +63,30 @@ pub fn unconfirmed_error(io: &Io<'_>, unconfirmed: &str, error: Error) -> Error 
 }
 
 async fn probe(io: &Io<'_>) -> Result<Detected> {
-    let found = |kind| Ok(Detected { kind, unconfirmed: None });
+    let found = |kind, primed| Ok(Detected { kind, unconfirmed: None, primed });
     let info = match current_generation(io).await? {
-        Some(_) => return found(ProtocolKind::HttpSync),
+        Some(generation) => {
+            return found(ProtocolKind::HttpSync, Some(Box::new(HttpSync::at_generation(generation))));
+        }
         None => "Turso HTTP sync: GET /info gave no generation",
     };
     let context = "sqld gRPC Hello";
     let hello = HelloRequest { handshake_version: Some(wal_log::HANDSHAKE_VERSION) };
     let path = format!("{}/Hello", wal_log::SERVICE_PATH);
     let refused = match call(io, &path, &hello, None, context).await {
-        Ok(Ok(_)) => return found(ProtocolKind::Sqld),
+        // An answer that is no usable session still means sqld: its own Hello says what is wrong.
+        Ok(Ok(messages)) => {
+            let primed = Sqld::with_hello(&messages).ok().map(|s| Box::new(s) as Box<dyn Protocol>);
+            return found(ProtocolKind::Sqld, primed);
+        }
         Ok(Err(status)) => match status_error(context, status) {
             e @ Error::Auth { .. } => return Err(e),
             // Any gRPC status at all means a gRPC server, i.e. sqld.
-            Error::GrpcStatus { code: c, .. } if c != code::UNIMPLEMENTED => return found(ProtocolKind::Sqld),
+            Error::GrpcStatus { code: c, .. } if c != code::UNIMPLEMENTED => return found(ProtocolKind::Sqld, None),
             e => e,
         },
         Err(e @ Error::Auth { .. }) => return Err(e),
         Err(e) => e,
     };
-    Ok(Detected { kind: ProtocolKind::PullUpdates, unconfirmed: Some(format!("{info}; {refused}")) })
+    Ok(Detected { kind: ProtocolKind::PullUpdates, unconfirmed: Some(format!("{info}; {refused}")), primed: None })
 }

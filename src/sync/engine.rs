@@ -318,12 +318,12 @@ impl Engine {
     async fn pull_with(&self, io: &Io<'_>, stop_when: Option<StopWhen<'_>>) -> Result<SyncStats> {
         let cold = self.replica.borrow().newest_position().is_none();
         let from_snapshot = cold && self.load_snapshot(io.now_ms()).await;
-        let (kind, unconfirmed) = match self.kind.get() {
-            Some(k) => (k, None),
+        let (kind, unconfirmed, primed) = match self.kind.get() {
+            Some(k) => (k, None, None),
             None => {
                 let detected = detect(io).await?;
                 self.kind.set(Some(detected.kind));
-                (detected.kind, detected.unconfirmed)
+                (detected.kind, detected.unconfirmed, detected.primed)
             }
         };
         if cold && !from_snapshot {
@@ -332,7 +332,7 @@ impl Engine {
         // Another call may hold the protocol object (its sync is in flight): use a fresh one, so
         // this call never awaits I/O that belongs to another request.
         let taken = self.protocol.borrow_mut().take();
-        let mut protocol = taken.unwrap_or_else(|| new_protocol(kind));
+        let mut protocol = taken.or(primed).unwrap_or_else(|| new_protocol(kind));
         let mut result = sync_into(&self.replica, protocol.as_mut(), io, stop_when).await;
         if let Some(unconfirmed) = &unconfirmed {
             result = result.map_err(|e| unconfirmed_error(io, unconfirmed, e));

@@ -22,14 +22,23 @@ const MAX_BATCH_FRAMES: u64 = 1 << 16;
 /// Page size of the protocol (Turso Cloud's, and the official client's assumption).
 const PAGE_SIZE: usize = 4096;
 
-/// Client state of the HTTP sync protocol (none: the position says everything).
+/// Client state of the HTTP sync protocol: the position says everything, except right after
+/// protocol detection, whose `GET /info` already named the current generation.
 #[derive(Debug, Default)]
-pub struct HttpSync;
+pub struct HttpSync {
+    /// The generation `/info` answered just before the first pull (used by it only).
+    known: Option<u32>,
+}
 
 impl HttpSync {
     /// A client.
     pub fn new() -> HttpSync {
-        HttpSync
+        HttpSync::default()
+    }
+
+    /// A client whose first bootstrap exports `generation`, which `/info` just named.
+    pub fn at_generation(generation: u32) -> HttpSync {
+        HttpSync { known: Some(generation) }
     }
 }
 
@@ -53,11 +62,15 @@ fn invalid(context: &str, message: String) -> Error {
     Error::InvalidResponse { context: context.to_string(), message }
 }
 
-async fn bootstrap(io: &Io<'_>, limit: u64) -> Result<Pull> {
+async fn bootstrap(io: &Io<'_>, limit: u64, mut known: Option<u32>) -> Result<Pull> {
     let mut asked = 0;
     let (generation, context, mut response) = loop {
-        let generation =
-            current_generation(io).await?.ok_or_else(|| invalid("http-sync /info", "no current_generation".into()))?;
+        let generation = match known.take() {
+            Some(generation) => generation,
+            None => current_generation(io)
+                .await?
+                .ok_or_else(|| invalid("http-sync /info", "no current_generation".into()))?,
+        };
         let context = format!("http-sync /export/{generation}");
         let mut response = io.send(Method::Get, &format!("/export/{generation}"), &[], Vec::new(), &context).await?;
         if response.status == 200 {
@@ -134,7 +147,7 @@ async fn catch_up(io: &Io<'_>, generation: u32, frame_no: u64, limit: u64) -> Re
             let body = io.read_body(&mut response.body, CONTROL_BODY_CAP, &context).await.unwrap_or_default();
             return match end_of_generation(&body) {
                 Some(g) if g == generation as u64 => Ok(Pull::UpToDate),
-                Some(_) => bootstrap(io, limit).await,
+                Some(_) => bootstrap(io, limit, None).await,
                 None => Err(Error::HttpStatus {
                     context,
                     status: response.status,
@@ -207,10 +220,12 @@ impl Protocol for HttpSync {
         limit: u64,
         _keep: super::Keep<'a>,
     ) -> BoxFuture<'a, Result<Pull>> {
+        // Only the first pull may trust detection's generation; a later one asks `/info` itself.
+        let known = self.known.take();
         Box::pin(async move {
             match position {
                 Some(Position::Http { generation, frame_no }) => catch_up(io, generation.0, frame_no.0, limit).await,
-                _ => bootstrap(io, limit).await,
+                _ => bootstrap(io, limit, known).await,
             }
         })
     }

@@ -78,23 +78,34 @@ impl BatchReader<'_> {
     }
 }
 
+const HELLO: &str = "sqld Hello";
+
+/// The session a `Hello` answer opens.
+fn session_of(messages: &[Vec<u8>]) -> Result<Session> {
+    let invalid = |message: String| Error::InvalidResponse { context: HELLO.into(), message };
+    let bytes = messages.first().ok_or_else(|| invalid("no HelloResponse".into()))?;
+    let hello: HelloResponse = decode_message("HelloResponse", bytes)?;
+    let log_id = hello.log_id.parse().map_err(|_| invalid(format!("log_id {:?} is not a UUID", hello.log_id)))?;
+    let token = String::from_utf8(hello.session_token).map_err(|_| invalid("session token is not text".into()))?;
+    Ok(Session { token, log_id })
+}
+
 impl Sqld {
     /// A client with no session yet.
     pub fn new() -> Sqld {
         Sqld::default()
     }
 
+    /// A client with the session of a `Hello` answer already received (protocol detection's).
+    pub fn with_hello(messages: &[Vec<u8>]) -> Result<Sqld> {
+        Ok(Sqld { session: Some(session_of(messages)?), chain: None })
+    }
+
     async fn hello(&mut self, io: &Io<'_>) -> Result<Session> {
-        let context = "sqld Hello";
         let request = HelloRequest { handshake_version: Some(wal_log::HANDSHAKE_VERSION) };
         let path = format!("{}/Hello", wal_log::SERVICE_PATH);
-        let messages = call(io, &path, &request, None, context).await?.map_err(|s| status_error(context, s))?;
-        let invalid = |message: String| Error::InvalidResponse { context: context.into(), message };
-        let bytes = messages.first().ok_or_else(|| invalid("no HelloResponse".into()))?;
-        let hello: HelloResponse = decode_message("HelloResponse", bytes)?;
-        let log_id = hello.log_id.parse().map_err(|_| invalid(format!("log_id {:?} is not a UUID", hello.log_id)))?;
-        let token = String::from_utf8(hello.session_token).map_err(|_| invalid("session token is not text".into()))?;
-        let session = Session { token, log_id };
+        let messages = call(io, &path, &request, None, HELLO).await?.map_err(|s| status_error(HELLO, s))?;
+        let session = session_of(&messages)?;
         self.session = Some(session.clone());
         Ok(session)
     }
