@@ -2,9 +2,10 @@
 // their first call, so the first calls carry compilation):
 //   node benches/reads/node-init.mjs <syncUrl>
 // Prints one JSON line (ms): compile (new WebAssembly.Module from the bytes; no function compiled
-// yet), instantiate (initSync: instance + wasm-bindgen start), createClient (an embedded replica; its
-// SQLite connection opens on first use), firstRead (the first local point select after client.sync(),
-// which is not timed: SQLite initialisation, the VFS, the connection, the schema), secondRead.
+// yet), instantiate (initSync: instance + wasm-bindgen start), createClient (an embedded replica, no
+// SQLite work yet), firstRead (the first local point select after client.sync(), which is not timed
+// and has warmed SQLite up and opened the database: what the read path runs for the first time),
+// secondRead.
 import { readFileSync } from "node:fs";
 
 const dist = new URL("../../dist/", import.meta.url);

@@ -101,6 +101,14 @@ async function ours(url, protocol) {
   return JSON.parse(stdout.trim().split("\n").pop());
 }
 
+async function fetchFloor(url) {
+  const { stdout } = await run(process.execPath, [join(root, "benches/sync/fetch-floor.mjs"), url], {
+    maxBuffer: 1 << 20,
+    timeout: 600_000,
+  });
+  return JSON.parse(stdout.trim().split("\n").pop());
+}
+
 async function native(url) {
   const { stdout } = await run(process.execPath, [join(root, "benches/native/libsql-sync.mjs"), url, "1"], {
     maxBuffer: 1 << 20,
@@ -127,6 +135,8 @@ async function measure(net, protocol, size, server) {
     }
     return result;
   };
+  // HTTP sync: Node's fetch alone moving the same bytes (benches/sync/fetch-floor.mjs).
+  const floor = [];
   let last;
   let incomplete = null;
   try {
@@ -138,6 +148,7 @@ async function measure(net, protocol, size, server) {
         n.push(nat.ms);
         if (nat.rows !== last.rows) incomplete = `native replica has ${nat.rows} of ${last.rows} rows`;
       }
+      if (protocol === "http-sync") floor.push((await fetchFloor(url)).ms);
     }
   } finally {
     if (proxy) await stop(proxy.child);
@@ -156,6 +167,7 @@ async function measure(net, protocol, size, server) {
     runs: RUNS,
     ours: o,
     native: n.length ? { coldMs: n, incomplete } : null,
+    fetchFloorMs: floor.length ? floor : null,
     wire: proxy ? wire : null,
   };
   emit(COMMAND, record);
@@ -193,6 +205,7 @@ async function main() {
     ["wasm memory", 12],
     ["memory/db", 10],
     ["requests o/n", 13],
+    ["fetch alone", 12],
   ];
   const row = (cells) => line(cells.map((c, i) => (i < 2 ? String(c).padEnd(cols[i][1]) : String(c).padStart(cols[i][1]))).join(" "));
   line();
@@ -203,6 +216,8 @@ async function main() {
   line("         in a temp directory; timed: db.sync() of a new database. Same server, same run, runs alternating.");
   line("wasm init = instantiating the wasm + createClient; wasm memory = linear memory after the bootstrap.");
   line("requests o/n = HTTP requests per bootstrap through netem, ours/native (shaped runs only; each costs one RTT).");
+  line("fetch alone = HTTP sync: a fresh Node process fetching the same bytes with plain fetch and reading them to the");
+  line("         end (benches/sync/fetch-floor.mjs): what Node's fetch costs before any replica work.");
   line();
   row(cols.map((c) => c[0]));
   for (const r of records) {
@@ -221,6 +236,7 @@ async function main() {
       mib(memory),
       `${(memory / r.dbBytes).toFixed(2)}x`,
       r.wire ? `${median(r.wire.ours.requests)}/${r.native ? median(r.wire.native.requests) : "-"}` : "",
+      r.fetchFloorMs ? fmtMs(median(r.fetchFloorMs)) : "",
     ]);
   }
   line();
