@@ -93,28 +93,17 @@ async function startServer(protocol, size) {
   return server;
 }
 
-async function ours(url, protocol) {
-  const { stdout } = await run(process.execPath, [join(root, "benches/sync/wasm-sync.mjs"), url, protocol], {
-    maxBuffer: 1 << 20,
-    timeout: 600_000,
-  });
+/** A bench script in a fresh Node process; its last stdout line, parsed. */
+async function nodeJson(script, ...argv) {
+  const { stdout } = await run(process.execPath, [join(root, script), ...argv], { maxBuffer: 1 << 20, timeout: 600_000 });
   return JSON.parse(stdout.trim().split("\n").pop());
 }
 
-async function fetchFloor(url) {
-  const { stdout } = await run(process.execPath, [join(root, "benches/sync/fetch-floor.mjs"), url], {
-    maxBuffer: 1 << 20,
-    timeout: 600_000,
-  });
-  return JSON.parse(stdout.trim().split("\n").pop());
-}
+const ours = (url, protocol) => nodeJson("benches/sync/wasm-sync.mjs", url, protocol);
+const fetchFloor = (url) => nodeJson("benches/sync/fetch-floor.mjs", url);
 
 async function native(url) {
-  const { stdout } = await run(process.execPath, [join(root, "benches/native/libsql-sync.mjs"), url, "1"], {
-    maxBuffer: 1 << 20,
-    timeout: 600_000,
-  });
-  const out = JSON.parse(stdout.trim().split("\n").pop());
+  const out = await nodeJson("benches/native/libsql-sync.mjs", url, "1");
   return { ms: out.cold_ms[0], rows: out.rows };
 }
 

@@ -24,13 +24,12 @@
 // BENCH_SHAPED_BATCH_REQS (5) so a run stays within minutes; BENCH_NETS ("loopback,shaped"),
 // BENCH_RTT_MS (40), BENCH_BANDWIDTH_MBIT (100), BENCH_PARTS ("cold,warm,loop,outside"),
 // BENCH_COLD_DBS ("1mb,25mb": the databases of the cold-start and warm-isolate cases).
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   deadline,
   emit,
-  freePort,
   knob,
   listKnob,
   mean,
@@ -45,6 +44,7 @@ import {
   startPrimary,
   stop,
 } from "../lib/harness.mjs";
+import { startWorkerd, writeConfig } from "../lib/workerd.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -92,45 +92,6 @@ async function seed(url, rows) {
 }
 
 // ---- workerd ---------------------------------------------------------------------------------
-
-/** A workerd config (capnp) serving the wrangler bundle, with the primaries as text bindings and
- * outbound network restricted to loopback. Written into the bundle dir (embed paths are relative). */
-function writeConfig(primaries, name) {
-  const files = readdirSync(args.bundle).filter((f) => f.endsWith(".js") || f.endsWith(".wasm"));
-  const main = files.find((f) => f === "worker.js") ?? files.find((f) => f.endsWith(".js"));
-  if (!main) throw new Error(`no .js in the bundle ${args.bundle}: ${files}`);
-  const modules = [main, ...files.filter((f) => f !== main)].map((f) =>
-    f.endsWith(".wasm") ? `(name = "${f}", wasm = embed "${f}")` : `(name = "${f}", esModule = embed "${f}")`,
-  );
-  const config = `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = .bench),
-    (name = "internet", network = (allow = ["local", "private"], deny = [])),
-  ],
-  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
-);
-const bench :Workerd.Worker = (
-  modules = [${modules.join(", ")}],
-  compatibilityDate = "2026-11-01",
-  bindings = [
-    (name = "PRIMARY_1MB", text = "${primaries["1mb"]}"),
-    (name = "PRIMARY_25MB", text = "${primaries["25mb"]}"),
-  ],
-);
-`;
-  const path = join(args.bundle, `bench-${name}.capnp`);
-  writeFileSync(path, config);
-  return path;
-}
-
-async function startWorkerd(configPath) {
-  const port = await freePort();
-  const t0 = performance.now();
-  const child = start(args.workerd, ["serve", configPath, "--socket-addr", `http=127.0.0.1:${port}`], { cwd: args.bundle });
-  child.stdout.on("data", () => {});
-  return { child, base: `http://127.0.0.1:${port}`, t0 };
-}
 
 /** GET until the socket accepts (bounded); returns the parsed body and timings. */
 async function firstResponse(w, path) {
@@ -226,7 +187,7 @@ const q = (kind, db, extra = "") => `client=${kind}&db=${db}&rows=${sizes[db]}${
 
 /** Cold starts and steady state with workerd talking to `targets` (primary or netem URL per db). */
 async function measure(net, targets) {
-  const configPath = writeConfig(targets, net.name);
+  const configPath = writeConfig(args.bundle, net.name, { PRIMARY_1MB: targets["1mb"], PRIMARY_25MB: targets["25mb"] });
   const shaped = net.name === "shaped";
   // Through the shaped network every remote query costs a round trip: fewer of them.
   const count = { n: { edge: N, none: N, web: shaped ? Math.min(N, SHAPED_N) : N }, httpReqs: shaped ? Math.min(HTTP_REQS, SHAPED_HTTP_REQS) : HTTP_REQS, batchReqs: shaped ? Math.min(BATCH_REQS, SHAPED_BATCH_REQS) : BATCH_REQS };
@@ -250,7 +211,7 @@ async function measure(net, targets) {
   ];
   {
     // One untimed start first, so the workerd binary and the bundle are in the OS page cache.
-    const w = await startWorkerd(configPath);
+    const w = await startWorkerd(args.workerd, configPath, args.bundle);
     await firstResponse(w, "/ping").finally(() => stop(w.child));
   }
   const cold = Object.fromEntries(
@@ -258,7 +219,7 @@ async function measure(net, targets) {
   );
   for (let run = 0; run < (PARTS.has("cold") ? COLD_RUNS : 0); run++) {
     for (const c of coldCases) {
-      const w = await startWorkerd(configPath);
+      const w = await startWorkerd(args.workerd, configPath, args.bundle);
       try {
         const r = await firstResponse(w, c.path);
         if (c.key !== "ping" && (r.body.row === null || Number(r.body.row.id ?? r.body.row[0]) !== 42)) {
@@ -287,7 +248,7 @@ async function measure(net, targets) {
   }
 
   // Steady state: one workerd process; bootstrap the edge replica of the 1 MB database first.
-  const w = await startWorkerd(configPath);
+  const w = await startWorkerd(args.workerd, configPath, args.bundle);
   const steady = {};
   try {
     await firstResponse(w, "/ping");

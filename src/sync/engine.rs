@@ -267,7 +267,8 @@ impl Engine {
     pub async fn pull(&self, transport: &dyn Transport, stop_when: Option<StopWhen<'_>>) -> Result<SyncStats> {
         self.stats.borrow_mut().syncs_started += 1;
         let io = Io::new(transport, &self.settings.target);
-        let result = if self.replica.borrow().newest_position().is_none() && !crate::replica::warmed() {
+        let cold = self.replica.borrow().newest_position().is_none();
+        let result = if cold && !crate::replica::warmed() {
             // A bootstrap ends by opening the new database, the first SQLite open of this instance:
             // warm SQLite up while the first request is on the network (`join` polls the pull up to
             // that request, then the warm-up), not after the last byte arrived. It waits for a timer
@@ -278,9 +279,9 @@ impl Engine {
                 transport.sleep(0).await;
                 let _ = crate::replica::warm_up();
             };
-            futures_util::future::join(self.pull_with(&io, stop_when), warm_up).await.0
+            futures_util::future::join(self.pull_with(&io, stop_when, cold), warm_up).await.0
         } else {
-            self.pull_with(&io, stop_when).await
+            self.pull_with(&io, stop_when, cold).await
         };
         let counters = io.counters();
         let now = io.now_ms();
@@ -315,8 +316,8 @@ impl Engine {
         result
     }
 
-    async fn pull_with(&self, io: &Io<'_>, stop_when: Option<StopWhen<'_>>) -> Result<SyncStats> {
-        let cold = self.replica.borrow().newest_position().is_none();
+    /// `cold`: the replica holds nothing yet (no position).
+    async fn pull_with(&self, io: &Io<'_>, stop_when: Option<StopWhen<'_>>, cold: bool) -> Result<SyncStats> {
         let from_snapshot = cold && self.load_snapshot(io.now_ms()).await;
         let (kind, unconfirmed, primed) = match self.kind.get() {
             Some(k) => (k, None, None),

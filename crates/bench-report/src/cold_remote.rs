@@ -9,8 +9,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::data::{self, median};
-use crate::plot::{bars, Bar};
-use crate::{figure, net_name, source, Res};
+use crate::plot::Bar;
+use crate::{bar_figure, net_name, BarFigure, Res};
 
 /// The median of a case's samples under `key` (`spawnMs`, `requestMs`), NaN when absent.
 fn med(case: &Value, key: &str) -> f64 {
@@ -67,13 +67,11 @@ pub fn section(recs: &[&Value], out: &Path, md: &mut String) -> Res<()> {
         }
     }
     writeln!(md)?;
-    let file = "cold-remote.svg";
-    bars(
-        &out.join(file),
-        "coldStart remote: first row and reads local, from process spawn (median)",
-        &source(first),
-        "ms",
-        &items,
-    )?;
-    figure(md, file, "coldStart remote: first row and time until reads are local", &source(first))
+    let figure = BarFigure {
+        file: "cold-remote.svg",
+        title: "coldStart remote: first row and reads local, from process spawn (median)",
+        unit: "ms",
+        alt: "coldStart remote: first row and time until reads are local",
+    };
+    bar_figure(md, out, first, figure, &items)
 }

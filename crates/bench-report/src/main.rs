@@ -67,6 +67,19 @@ fn figure(md: &mut String, file: &str, alt: &str, src: &str) -> Res<()> {
     Ok(())
 }
 
+/// A bar chart of `items` drawn into `out/file` and shown in the report, credited to the run of `rec`.
+struct BarFigure<'a> {
+    file: &'a str,
+    title: &'a str,
+    unit: &'a str,
+    alt: &'a str,
+}
+
+fn bar_figure(md: &mut String, out: &Path, rec: &Value, f: BarFigure, items: &[Bar]) -> Res<()> {
+    bars(&out.join(f.file), f.title, &source(rec), f.unit, items)?;
+    figure(md, f.file, f.alt, &source(rec))
+}
+
 fn workerd_reads(r: &Results, out: &Path, md: &mut String) -> Res<()> {
     let recs: Vec<&Value> = r.workerd.iter().filter(|v| v["kind"] == "point-select").collect();
     let Some(first) = recs.first() else { return Ok(()) };
@@ -209,15 +222,13 @@ fn cold_starts(r: &Results, out: &Path, md: &mut String) -> Res<()> {
         }
     }
     writeln!(md)?;
-    let file = "cold-start.svg";
-    bars(
-        &out.join(file),
-        "Cold start, new workerd process to the first row (median; blue loopback, orange shaped)",
-        &source(first),
-        "ms",
-        &items,
-    )?;
-    figure(md, file, "cold start by database size and path", &source(first))?;
+    let figure = BarFigure {
+        file: "cold-start.svg",
+        title: "Cold start, new workerd process to the first row (median; blue loopback, orange shaped)",
+        unit: "ms",
+        alt: "cold start by database size and path",
+    };
+    bar_figure(md, out, first, figure, &items)?;
     cold_remote::section(&recs, out, md)
 }
 
@@ -287,15 +298,13 @@ fn bootstrap(r: &Results, out: &Path, md: &mut String) -> Res<()> {
         }
     }
     writeln!(md)?;
-    let file = "bootstrap.svg";
-    bars(
-        &out.join(file),
-        "Cold bootstrap: ours (wasm in Node, blue) vs native libsql (orange)",
-        &source(first),
-        "ms",
-        &items,
-    )?;
-    figure(md, file, "bootstrap time vs the native embedded replica", &source(first))
+    let figure = BarFigure {
+        file: "bootstrap.svg",
+        title: "Cold bootstrap: ours (wasm in Node, blue) vs native libsql (orange)",
+        unit: "ms",
+        alt: "bootstrap time vs the native embedded replica",
+    };
+    bar_figure(md, out, first, figure, &items)
 }
 
 fn memory(r: &Results, out: &Path, md: &mut String) -> Res<()> {
@@ -319,9 +328,13 @@ fn memory(r: &Results, out: &Path, md: &mut String) -> Res<()> {
         items.push(Bar { label: format!("{proto}, {size} MB"), value: per, color: 2 });
     }
     writeln!(md)?;
-    let file = "memory.svg";
-    bars(&out.join(file), "Wasm memory after bootstrap / database bytes", &source(first), "x database", &items)?;
-    figure(md, file, "wasm memory per database byte", &source(first))
+    let figure = BarFigure {
+        file: "memory.svg",
+        title: "Wasm memory after bootstrap / database bytes",
+        unit: "x database",
+        alt: "wasm memory per database byte",
+    };
+    bar_figure(md, out, first, figure, &items)
 }
 
 fn wasm_size(r: &Results, out: &Path, md: &mut String) -> Res<()> {
@@ -336,13 +349,12 @@ fn wasm_size(r: &Results, out: &Path, md: &mut String) -> Res<()> {
         short(raw / 1e3),
         short(gz / 1e3)
     )?;
-    let file = "wasm-size.svg";
     let items = [
         Bar { label: "raw".into(), value: raw / 1e3, color: 4 },
         Bar { label: "gzip -9".into(), value: gz / 1e3, color: 4 },
     ];
-    bars(&out.join(file), "libsql_edge_bg.wasm", &source(w), "KB", &items)?;
-    figure(md, file, "wasm size", &source(w))
+    let figure = BarFigure { file: "wasm-size.svg", title: "libsql_edge_bg.wasm", unit: "KB", alt: "wasm size" };
+    bar_figure(md, out, w, figure, &items)
 }
 
 fn replica(r: &Results, md: &mut String) -> Res<()> {
